@@ -1,0 +1,50 @@
+/**
+ * Node backend: OpenSSL through node:crypto, about 14x faster than noble at verification.
+ * KeyObjects are cached because building one from raw bytes costs as much as a verification.
+ */
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import type { CryptoBackend } from './types.ts';
+
+// DER prefixes that wrap a raw 32-byte Ed25519 key (RFC 8410).
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const CACHE_LIMIT = 4096;
+
+class KeyCache {
+  readonly #map = new Map<string, KeyObject>();
+  constructor(private readonly build: (raw: Uint8Array) => KeyObject) {}
+
+  get(raw: Uint8Array): KeyObject {
+    const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+    let key = this.#map.get(id);
+    if (key === undefined) {
+      key = this.build(raw);
+      // A plain bound rather than LRU: a ledger has few hundred signers, and eviction order only
+      // matters under an attack that the bound already contains.
+      if (this.#map.size >= CACHE_LIMIT) this.#map.clear();
+      this.#map.set(id, key);
+    }
+    return key;
+  }
+}
+
+const publicKeys = new KeyCache((raw) =>
+  createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' }),
+);
+const privateKeys = new KeyCache((seed) =>
+  createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
+);
+
+export const nodeBackend: CryptoBackend = {
+  name: 'node:crypto',
+  sha256: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
+  ed25519PublicKey: (seed) => {
+    const spki = createPublicKey(privateKeys.get(seed)).export({ format: 'der', type: 'spki' });
+    return new Uint8Array(spki.subarray(SPKI_PREFIX.length));
+  },
+  ed25519Sign: (seed, message) => new Uint8Array(sign(null, message, privateKeys.get(seed))),
+  ed25519VerifyRaw: (publicKey, message, signature) =>
+    verify(null, message, publicKeys.get(publicKey), signature),
+};
+
+export const backend: CryptoBackend = nodeBackend;

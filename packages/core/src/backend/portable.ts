@@ -1,0 +1,44 @@
+/**
+ * Portable backend: @noble/ed25519 and @noble/hashes, pure JavaScript, used in browsers and as
+ * the reference path in the conformance test.
+ */
+import * as ed from '@noble/ed25519';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
+import type { CryptoBackend } from './types.ts';
+
+ed.hashes.sha512 = sha512;
+
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function littleEndianToBigint(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] as number);
+  return n;
+}
+
+/**
+ * RFC 8032 §5.1.7 with the cofactorless check done the way OpenSSL does it: compute
+ * R' = [S]B − [k]A and compare its encoding with the R bytes. noble's own `verify` checks the
+ * cofactored equation, which would accept signatures whose R carries a torsion component.
+ */
+function verifyCofactorless(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const r = signature.subarray(0, 32);
+  const s = littleEndianToBigint(signature.subarray(32, 64));
+  const a = ed.Point.fromBytes(publicKey, false);
+  const k = littleEndianToBigint(sha512(concatBytes(r, publicKey, message))) % L;
+  const expected = ed.Point.BASE.multiply(s, false).subtract(a.multiply(k, false)).toBytes();
+  let diff = 0;
+  for (let i = 0; i < 32; i++) diff |= (expected[i] as number) ^ (r[i] as number);
+  return diff === 0;
+}
+
+export const portableBackend: CryptoBackend = {
+  name: 'noble',
+  sha256: (data) => sha256(data),
+  ed25519PublicKey: (seed) => ed.getPublicKey(seed),
+  ed25519Sign: (seed, message) => ed.sign(message, seed),
+  ed25519VerifyRaw: verifyCofactorless,
+};
+
+export const backend: CryptoBackend = portableBackend;

@@ -1,0 +1,18 @@
+/**
+ * The primitives whose fastest implementation differs between Node and browsers. The protocol
+ * rules (key validation, S < L, canonical R) live above this interface in `ed25519.ts`, so every
+ * backend answers the same on every input; a backend only evaluates the raw equation.
+ */
+export interface CryptoBackend {
+  readonly name: string;
+  sha256(data: Uint8Array): Uint8Array;
+  /** Public key for a 32-byte Ed25519 seed. */
+  ed25519PublicKey(seed: Uint8Array): Uint8Array;
+  ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array;
+  /**
+   * The cofactorless RFC 8032 equation [S]B = R + [k]A, for a key that passed
+   * `importPublicKey` and a signature that passed `signaturePrecheck`. Callers must not use it
+   * directly: use `verifySignature` in `ed25519.ts`.
+   */
+  ed25519VerifyRaw(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+}

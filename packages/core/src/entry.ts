@@ -1,0 +1,311 @@
+/**
+ * Trace entries (docs/protocol.md §4): a deterministic CBOR map, signed by an operator over a
+ * domain-separated prefix plus the exact entry bytes, and carried in a two-element envelope that
+ * is also the org log's Merkle leaf. Entry id = SHA-256(entry bytes).
+ */
+import { compareBytes, concatBytes, equalBytes, utf8 } from './bytes.ts';
+import { type CborValue, decodeCanonical, encodeCanonical, isCborMap } from './cbor.ts';
+import { signMessage, verifySignature } from './ed25519.ts';
+import { LiuhenError } from './errors.ts';
+import { sha256 } from './hash.ts';
+
+export const ENTRY_VERSION = 1;
+/** Signature domain separation: the signed message is this prefix followed by the entry bytes. */
+export const ENTRY_SIGNATURE_CONTEXT = utf8('liuhen/entry/v1\n');
+export const DEFAULT_MAX_ENTRY_BYTES = 64 * 1024;
+export const MAX_LIST_ITEMS = 64;
+
+export const CLASSIFICATIONS = ['public', 'internal', 'restricted'] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
+
+export type EntryRef =
+  | { readonly entry: Uint8Array; readonly rel?: string }
+  | { readonly object: string; readonly rel?: string };
+
+export interface Attachment {
+  readonly sha256: Uint8Array;
+  readonly size: number;
+  readonly type: string;
+  readonly name: string;
+}
+
+export type CborMap = { [key: string]: CborValue };
+
+export interface Entry {
+  readonly version: number;
+  readonly network: Uint8Array;
+  readonly org: string;
+  readonly object: string;
+  readonly kind: string;
+  /** Ids of the object's DAG heads the author knew, strictly ascending. */
+  readonly parents: readonly Uint8Array[];
+  readonly refs: readonly EntryRef[];
+  /** Claimed time, milliseconds since the Unix epoch (UTC). */
+  readonly time: number;
+  readonly signer: Uint8Array;
+  readonly role: string;
+  readonly body: CborMap;
+  readonly attachments: readonly Attachment[];
+  readonly classification: Classification;
+  readonly sealed?: CborMap;
+}
+
+export interface SignedEntry {
+  readonly entry: Entry;
+  readonly entryBytes: Uint8Array;
+  readonly signature: Uint8Array;
+  /** SHA-256 of `entryBytes`. */
+  readonly id: Uint8Array;
+  /** The envelope bytes: what a log stores and what its Merkle leaf hashes. */
+  readonly envelope: Uint8Array;
+}
+
+export const ORG_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const KIND = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/;
+export const ROLE = /^[A-Z][A-Z0-9-]{0,15}$/;
+// Object ids are printable text without control characters; profiles refine them.
+const OBJECT_ID = /^[^\p{Cc}\p{Cs}]{1,256}$/u;
+
+function invalid(field: string, problem: string): never {
+  throw new LiuhenError('ENTRY_INVALID', `${field}: ${problem}`);
+}
+
+function bytesField(value: CborValue | undefined, field: string, length: number): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.length !== length) invalid(field, `expected ${length} bytes`);
+  return value;
+}
+
+function textField(value: CborValue | undefined, field: string, pattern: RegExp): string {
+  if (typeof value !== 'string' || !pattern.test(value)) invalid(field, `expected text matching ${pattern}`);
+  return value;
+}
+
+function uintField(value: CborValue | undefined, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    invalid(field, 'expected an unsigned integer');
+  }
+  return value;
+}
+
+function listField(value: CborValue | undefined, field: string): CborValue[] {
+  if (!Array.isArray(value)) invalid(field, 'expected an array');
+  if (value.length > MAX_LIST_ITEMS) invalid(field, `more than ${MAX_LIST_ITEMS} items`);
+  return value;
+}
+
+function mapField(value: CborValue | undefined, field: string, keys: readonly string[]): CborMap {
+  if (!isCborMap(value)) invalid(field, 'expected a map');
+  for (const key of Object.keys(value)) if (!keys.includes(key)) invalid(field, `unknown key "${key}"`);
+  return value;
+}
+
+const SHORT_TEXT = /^[^\p{Cc}]{1,256}$/u;
+const ENTRY_KEYS = [
+  'version',
+  'network',
+  'org',
+  'object',
+  'kind',
+  'parents',
+  'refs',
+  'time',
+  'signer',
+  'role',
+  'body',
+  'attachments',
+  'classification',
+  'sealed',
+] as const;
+
+function parseRef(value: CborValue, i: number): EntryRef {
+  const field = `refs[${i}]`;
+  const map = mapField(value, field, ['entry', 'object', 'rel']);
+  const rel = map.rel === undefined ? undefined : textField(map.rel, `${field}.rel`, KIND);
+  if ((map.entry === undefined) === (map.object === undefined))
+    invalid(field, 'needs exactly one of entry, object');
+  const target =
+    map.entry !== undefined
+      ? { entry: bytesField(map.entry, `${field}.entry`, 32) }
+      : { object: textField(map.object, `${field}.object`, OBJECT_ID) };
+  return rel === undefined ? target : { ...target, rel };
+}
+
+function parseAttachment(value: CborValue, i: number): Attachment {
+  const field = `attachments[${i}]`;
+  const map = mapField(value, field, ['sha256', 'size', 'type', 'name']);
+  return {
+    sha256: bytesField(map.sha256, `${field}.sha256`, 32),
+    size: uintField(map.size, `${field}.size`),
+    type: textField(map.type, `${field}.type`, /^[a-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/),
+    name: textField(map.name, `${field}.name`, SHORT_TEXT),
+  };
+}
+
+/** Checks a decoded CBOR value against the entry schema and returns it typed. */
+export function entryFromCbor(value: CborValue): Entry {
+  const map = mapField(value, 'entry', ENTRY_KEYS);
+  if (map.version !== ENTRY_VERSION) invalid('version', `expected ${ENTRY_VERSION}`);
+  const parents = listField(map.parents, 'parents').map((p, i) => bytesField(p, `parents[${i}]`, 32));
+  for (let i = 1; i < parents.length; i++) {
+    if (compareBytes(parents[i - 1] as Uint8Array, parents[i] as Uint8Array) >= 0) {
+      invalid('parents', 'must be strictly ascending (sorted, no duplicates)');
+    }
+  }
+  const classification = map.classification;
+  if (
+    typeof classification !== 'string' ||
+    !(CLASSIFICATIONS as readonly string[]).includes(classification)
+  ) {
+    invalid('classification', `expected one of ${CLASSIFICATIONS.join(', ')}`);
+  }
+  if (!isCborMap(map.body)) invalid('body', 'expected a map');
+  if (map.sealed !== undefined && !isCborMap(map.sealed)) invalid('sealed', 'expected a map');
+  const entry: Entry = {
+    version: ENTRY_VERSION,
+    network: bytesField(map.network, 'network', 32),
+    org: textField(map.org, 'org', ORG_ID),
+    object: textField(map.object, 'object', OBJECT_ID),
+    kind: textField(map.kind, 'kind', KIND),
+    parents,
+    refs: listField(map.refs, 'refs').map(parseRef),
+    time: uintField(map.time, 'time'),
+    signer: bytesField(map.signer, 'signer', 32),
+    role: textField(map.role, 'role', ROLE),
+    body: map.body,
+    attachments: listField(map.attachments, 'attachments').map(parseAttachment),
+    classification: classification as Classification,
+  };
+  return map.sealed === undefined ? entry : { ...entry, sealed: map.sealed };
+}
+
+function entryToCbor(entry: Entry): CborMap {
+  const map: CborMap = {
+    version: entry.version,
+    network: entry.network,
+    org: entry.org,
+    object: entry.object,
+    kind: entry.kind,
+    parents: [...entry.parents],
+    refs: entry.refs.map((r) => ({ ...r })),
+    time: entry.time,
+    signer: entry.signer,
+    role: entry.role,
+    body: entry.body,
+    attachments: entry.attachments.map((a) => ({ ...a })),
+    classification: entry.classification,
+  };
+  if (entry.sealed !== undefined) map.sealed = entry.sealed;
+  return map;
+}
+
+/** What an author supplies; `buildEntry` fills defaults and sorts parents. */
+export type EntryDraft = Omit<Entry, 'version' | 'parents' | 'refs' | 'attachments' | 'classification'> & {
+  parents?: readonly Uint8Array[];
+  refs?: readonly EntryRef[];
+  attachments?: readonly Attachment[];
+  classification?: Classification;
+};
+
+export function buildEntry(draft: EntryDraft): Entry {
+  const parents = [...(draft.parents ?? [])].sort(compareBytes);
+  const unique = parents.filter((p, i) => i === 0 || !equalBytes(p, parents[i - 1] as Uint8Array));
+  const entry: Entry = {
+    ...draft,
+    version: ENTRY_VERSION,
+    parents: unique,
+    refs: draft.refs ?? [],
+    attachments: draft.attachments ?? [],
+    classification: draft.classification ?? 'public',
+  };
+  // Round-trip through the schema so a malformed draft fails here, not at a verifier.
+  return entryFromCbor(entryToCbor(entry));
+}
+
+export function encodeEntry(entry: Entry, maxBytes = DEFAULT_MAX_ENTRY_BYTES): Uint8Array {
+  const map = entryToCbor(entry);
+  entryFromCbor(map);
+  const bytes = encodeCanonical(map);
+  if (bytes.length > maxBytes)
+    throw new LiuhenError('ENTRY_TOO_LARGE', `${bytes.length} > ${maxBytes} bytes`);
+  return bytes;
+}
+
+export interface EntryDecodeOptions {
+  maxBytes?: number;
+  /** When given, an entry for another network is refused with ENTRY_WRONG_NETWORK. */
+  network?: Uint8Array;
+}
+
+export function decodeEntry(bytes: Uint8Array, options: EntryDecodeOptions = {}): Entry {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+  if (bytes.length > maxBytes)
+    throw new LiuhenError('ENTRY_TOO_LARGE', `${bytes.length} > ${maxBytes} bytes`);
+  const entry = entryFromCbor(decodeCanonical(bytes, { maxBytes }));
+  if (options.network !== undefined && !equalBytes(entry.network, options.network)) {
+    throw new LiuhenError('ENTRY_WRONG_NETWORK');
+  }
+  return entry;
+}
+
+export function entryId(entryBytes: Uint8Array): Uint8Array {
+  return sha256(entryBytes);
+}
+
+export function entrySigningMessage(entryBytes: Uint8Array): Uint8Array {
+  return concatBytes(ENTRY_SIGNATURE_CONTEXT, entryBytes);
+}
+
+export function encodeEnvelope(entryBytes: Uint8Array, signature: Uint8Array): Uint8Array {
+  return encodeCanonical([entryBytes, signature]);
+}
+
+export function decodeEnvelope(
+  bytes: Uint8Array,
+  maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES,
+): { entryBytes: Uint8Array; signature: Uint8Array } {
+  let value: CborValue;
+  try {
+    value = decodeCanonical(bytes, { maxBytes: maxEntryBytes + 80, maxDepth: 1 });
+  } catch (error) {
+    if (error instanceof LiuhenError && error.code === 'CBOR_TOO_LARGE') {
+      throw new LiuhenError('ENTRY_TOO_LARGE', error.message);
+    }
+    throw new LiuhenError('ENVELOPE_INVALID', (error as Error).message, { cause: error });
+  }
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new LiuhenError('ENVELOPE_INVALID', 'expected [entry bytes, signature]');
+  }
+  const [entryBytes, signature] = value;
+  if (!(entryBytes instanceof Uint8Array))
+    throw new LiuhenError('ENVELOPE_INVALID', 'entry is not a byte string');
+  if (!(signature instanceof Uint8Array) || signature.length !== 64) {
+    throw new LiuhenError('SIGNATURE_LENGTH');
+  }
+  return { entryBytes, signature };
+}
+
+/** Encodes, signs and wraps an entry. `seed` is the signer's Ed25519 seed. */
+export function signEntry(entry: Entry, seed: Uint8Array, maxBytes = DEFAULT_MAX_ENTRY_BYTES): SignedEntry {
+  const entryBytes = encodeEntry(entry, maxBytes);
+  const signature = signMessage(seed, entrySigningMessage(entryBytes));
+  return {
+    entry,
+    entryBytes,
+    signature,
+    id: entryId(entryBytes),
+    envelope: encodeEnvelope(entryBytes, signature),
+  };
+}
+
+/**
+ * Decodes an envelope and checks everything that needs no outside knowledge: both encodings,
+ * the schema, the network and the signer's signature. Membership and roles are the caller's.
+ */
+export function openEnvelope(envelope: Uint8Array, options: EntryDecodeOptions = {}): SignedEntry {
+  const { entryBytes, signature } = decodeEnvelope(envelope, options.maxBytes);
+  const entry = decodeEntry(entryBytes, options);
+  if (!verifySignature(entry.signer, entrySigningMessage(entryBytes), signature)) {
+    throw new LiuhenError('SIGNATURE_INVALID', 'the entry signature does not verify');
+  }
+  return { entry, entryBytes, signature, id: entryId(entryBytes), envelope };
+}

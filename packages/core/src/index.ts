@@ -1,0 +1,13 @@
+export type { CryptoBackend } from './backend/types.ts';
+export * from './block.ts';
+export * from './bytes.ts';
+export * from './cbor.ts';
+export * from './checkpoint.ts';
+export * from './cosignature.ts';
+export * from './ed25519.ts';
+export * from './entry.ts';
+export * from './errors.ts';
+export * from './hash.ts';
+export * from './merkle.ts';
+export * from './merkle-tree.ts';
+export * from './note.ts';

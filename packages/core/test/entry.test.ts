@@ -1,0 +1,143 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromHex, toHex, utf8 } from '../src/bytes.ts';
+import { decodeCanonical, encodeCanonical } from '../src/cbor.ts';
+import { publicKeyFromSeed, signMessage } from '../src/ed25519.ts';
+import {
+  buildEntry,
+  decodeEntry,
+  type EntryDraft,
+  encodeEntry,
+  encodeEnvelope,
+  entryId,
+  entrySigningMessage,
+  openEnvelope,
+  signEntry,
+} from '../src/entry.ts';
+import { LiuhenError } from '../src/errors.ts';
+import { sha256 } from '../src/hash.ts';
+
+const seed = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
+const network = sha256(utf8('test genesis'));
+
+function draft(overrides: Partial<EntryDraft> = {}): EntryDraft {
+  return {
+    network,
+    org: 'contractor',
+    object: 'seg:SZ-WS000123-WS000124#1',
+    kind: 'construction.joint-made',
+    time: 1_700_000_000_000,
+    signer: publicKeyFromSeed(seed),
+    role: 'QI',
+    body: { joint: 'J07', type: 'rubber-ring', chainage: [42.5, 42.5] },
+    ...overrides,
+  };
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof LiuhenError) return error.code;
+    throw error;
+  }
+  return 'ok';
+}
+
+describe('entries', () => {
+  it('sign, open and verify round-trip; id is SHA-256 of the entry bytes', () => {
+    const signed = signEntry(buildEntry(draft()), seed);
+    const opened = openEnvelope(signed.envelope, { network });
+    expect(opened.entry).toEqual(signed.entry);
+    expect(toHex(opened.id)).toBe(toHex(sha256(signed.entryBytes)));
+    expect(toHex(entryId(opened.entryBytes))).toBe(toHex(signed.id));
+  });
+
+  it('sorts and deduplicates parents when building', () => {
+    const a = new Uint8Array(32).fill(2);
+    const b = new Uint8Array(32).fill(1);
+    const entry = buildEntry(draft({ parents: [a, b, a] }));
+    expect(entry.parents.map(toHex)).toEqual([toHex(b), toHex(a)]);
+  });
+
+  it('refuses unsorted parents in received bytes', () => {
+    const entry = buildEntry(draft({ parents: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] }));
+    const map = decodeCanonical(encodeEntry(entry)) as Record<string, unknown>;
+    map.parents = [...(map.parents as Uint8Array[])].reverse();
+    expect(codeOf(() => decodeEntry(encodeCanonical(map as never)))).toBe('ENTRY_INVALID');
+  });
+
+  it('signs over the domain-separated prefix, not the bare bytes', () => {
+    const signed = signEntry(buildEntry(draft()), seed);
+    const bare = encodeEnvelope(signed.entryBytes, signMessage(seed, signed.entryBytes));
+    expect(codeOf(() => openEnvelope(bare))).toBe('SIGNATURE_INVALID');
+    expect(toHex(entrySigningMessage(signed.entryBytes)).startsWith(toHex(utf8('liuhen/entry/v1\n')))).toBe(
+      true,
+    );
+  });
+
+  it('rejects an entry of another network', () => {
+    const signed = signEntry(buildEntry(draft()), seed);
+    expect(codeOf(() => openEnvelope(signed.envelope, { network: new Uint8Array(32) }))).toBe(
+      'ENTRY_WRONG_NETWORK',
+    );
+  });
+
+  it('rejects oversized entries on both sides', () => {
+    const big = buildEntry(draft({ body: { note: 'x'.repeat(2000) } }));
+    expect(codeOf(() => encodeEntry(big, 1000))).toBe('ENTRY_TOO_LARGE');
+    const signed = signEntry(big, seed);
+    expect(codeOf(() => openEnvelope(signed.envelope, { maxBytes: 1000 }))).toBe('ENTRY_TOO_LARGE');
+  });
+
+  it.each([
+    ['an unknown kind shape', { kind: 'Construction Joint' }],
+    ['a bad org id', { org: '' }],
+    ['a lower-case role', { role: 'qi' }],
+    ['a negative time', { time: -1 }],
+    ['a fractional time', { time: 1.5 }],
+    ['a short network id', { network: new Uint8Array(31) }],
+    ['a short signer', { signer: new Uint8Array(31) }],
+    ['a control character in the object id', { object: 'seg\u0000x' }],
+    ['a ref with both targets', { refs: [{ entry: new Uint8Array(32), object: 'x' } as never] }],
+    [
+      'an attachment with a bad hash',
+      { attachments: [{ sha256: new Uint8Array(3), size: 1, type: 'image/jpeg', name: 'a' }] },
+    ],
+    ['a bad classification', { classification: 'secret' as never }],
+  ])('refuses to build an entry with %s', (_name, overrides) => {
+    expect(codeOf(() => buildEntry(draft(overrides as Partial<EntryDraft>)))).toBe('ENTRY_INVALID');
+  });
+
+  it('refuses unknown top-level keys in received bytes', () => {
+    const map = decodeCanonical(encodeEntry(buildEntry(draft()))) as Record<string, unknown>;
+    map.extra = 1;
+    expect(codeOf(() => decodeEntry(encodeCanonical(map as never)))).toBe('ENTRY_INVALID');
+  });
+
+  it('detects every single-byte change of a signed envelope', () => {
+    const signed = signEntry(buildEntry(draft()), seed);
+    for (let i = 0; i < signed.envelope.length; i++) {
+      const tampered = signed.envelope.slice();
+      tampered[i] = (tampered[i] as number) ^ 0x01;
+      expect(() => openEnvelope(tampered), `byte ${i}`).toThrow(LiuhenError);
+    }
+  });
+
+  it('random and mutated envelopes only ever produce a typed error', () => {
+    const signed = signEntry(buildEntry(draft()), seed);
+    const mutated = fc
+      .tuple(fc.nat(), fc.integer({ min: 1, max: 255 }), fc.nat({ max: 40 }))
+      .map(([at, xor, cut]) => {
+        const bytes = signed.envelope.slice();
+        bytes[at % bytes.length] = (bytes[at % bytes.length] as number) ^ xor;
+        return bytes.subarray(0, bytes.length - cut);
+      });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated), (bytes) => {
+        expect(() => openEnvelope(bytes)).toThrow(LiuhenError);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

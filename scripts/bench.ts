@@ -1,0 +1,75 @@
+/**
+ * `pnpm bench [--quick] [--only PREFIX] [--out FILE]`: every benchmark result of the project,
+ * measured in one run beside the raw bounds, as a table and optionally as JSON.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { coreSuite } from './bench/core.ts';
+import type { BenchResult, Suite } from './bench/harness.ts';
+
+type Target = { min: number } | { ratioOf: string; ratio: number };
+
+/** The targets the issues set; a result without one is reported, not judged. */
+const TARGETS: Record<string, Target> = {
+  'core.entry.sign': { ratioOf: 'bound.sign', ratio: 0.7 },
+  'core.entry.verify': { ratioOf: 'bound.verify', ratio: 0.8 },
+};
+
+const SUITES: Suite[] = [coreSuite];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    out: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const only = values.only;
+const selected = (name: string) => only === undefined || name.startsWith(only);
+
+const results = new Map<string, BenchResult>();
+for (const suite of SUITES) {
+  if (!suite.names.some(selected)) continue;
+  for (const result of await suite.run({ quick: values.quick, results })) results.set(result.name, result);
+}
+
+function judge(name: string, value: number): { target: string; ratio: string; ok: string } {
+  const target = TARGETS[name];
+  if (target === undefined) return { target: '', ratio: '', ok: '' };
+  if ('min' in target)
+    return { target: `>= ${target.min}`, ratio: '', ok: value >= target.min ? 'yes' : 'NO' };
+  const bound = results.get(target.ratioOf);
+  const ratio = bound ? value / bound.value : Number.NaN;
+  return {
+    target: `>= ${Math.round(target.ratio * 100)}% of ${target.ratioOf}`,
+    ratio: bound ? `${(ratio * 100).toFixed(1)}%` : '',
+    ok: bound ? (ratio >= target.ratio ? 'yes' : 'NO') : '',
+  };
+}
+
+const rows = [...results.values()]
+  .filter((r) => selected(r.name) || r.name.startsWith('bound.'))
+  .map((r) => {
+    const { target, ratio, ok } = judge(r.name, r.value);
+    const value = r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toFixed(2);
+    return [r.name, value, r.unit, target, ratio, ok];
+  });
+const header = ['result', 'value', 'unit', 'target', 'ratio', 'met'];
+const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => (row[c] as string).length)));
+const line = (cells: string[]) =>
+  cells
+    .map((cell, c) => (c === 1 ? cell.padStart(widths[c] as number) : cell.padEnd(widths[c] as number)))
+    .join('  ');
+console.log(
+  `Liuhen benchmarks — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`,
+);
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const row of rows) console.log(line(row as string[]));
+
+if (values.out) {
+  const json = { results: [...results.values()].map(({ name, value, unit }) => ({ name, value, unit })) };
+  writeFileSync(values.out, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`wrote ${values.out}`);
+}

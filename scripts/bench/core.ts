@@ -1,0 +1,126 @@
+/**
+ * Core results: the raw Ed25519 bounds, entry sign/verify through the full codec, and Merkle
+ * proofs at 1,000,000 leaves.
+ */
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import {
+  buildEntry,
+  generateKeyPair,
+  leafHash,
+  MemoryMerkleTree,
+  openEnvelope,
+  sha256,
+  signEntry,
+  utf8,
+  verifyInclusion,
+} from '@liuhen/core';
+import { type BenchResult, opsPerSecond, type Suite } from './harness.ts';
+
+const network = sha256(utf8('bench network'));
+
+function sampleEntry(signer: Uint8Array, i: number) {
+  return buildEntry({
+    network,
+    org: 'contractor',
+    object: `seg:SZ-WS${String(100000 + (i % 5000)).padStart(6, '0')}-WS${String(100001 + (i % 5000)).padStart(6, '0')}#1`,
+    kind: 'construction.pipe-laid',
+    parents: [sha256(utf8(`parent ${i}`))],
+    time: 1_700_000_000_000 + i,
+    signer,
+    role: 'QI',
+    body: {
+      batch: 'B-2024-0117',
+      chainage: [12.5, 18.5],
+      axisOffsetMm: 8,
+      invertDeviationMm: -4,
+      stepMm: 1,
+      dnMm: 600,
+      material: 'HDPE double-wall corrugated',
+    },
+    attachments: [
+      { sha256: sha256(utf8(`photo ${i}`)), size: 482113, type: 'image/jpeg', name: 'pipe-laid.jpg' },
+    ],
+  });
+}
+
+export const coreSuite: Suite = {
+  names: [
+    'bound.sign',
+    'bound.verify',
+    'core.entry.sign',
+    'core.entry.verify',
+    'core.merkle.prove',
+    'core.merkle.verify',
+  ],
+  async run({ quick }) {
+    const seconds = quick ? 0.5 : 2;
+    const results: BenchResult[] = [];
+    const { seed, publicKey } = generateKeyPair();
+
+    // The bound: node:crypto alone, with cached KeyObjects, over a message of an entry's size.
+    const privateKey = createPrivateKey({
+      key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const publicKeyObject = createPublicKey(privateKey);
+    const message = Buffer.alloc(400, 7);
+    const signature = sign(null, message, privateKey);
+    results.push({
+      name: 'bound.sign',
+      value: await opsPerSecond(() => sign(null, message, privateKey), seconds),
+      unit: 'ops/s',
+    });
+    results.push({
+      name: 'bound.verify',
+      value: await opsPerSecond(() => verify(null, message, publicKeyObject, signature), seconds),
+      unit: 'ops/s',
+    });
+
+    const entries = Array.from({ length: 1024 }, (_, i) => sampleEntry(publicKey, i));
+    let i = 0;
+    results.push({
+      name: 'core.entry.sign',
+      value: await opsPerSecond(() => signEntry(entries[i++ & 1023] as never, seed), seconds),
+      unit: 'entries/s',
+    });
+    const envelopes = entries.map((e) => signEntry(e, seed).envelope);
+    results.push({
+      name: 'core.entry.verify',
+      value: await opsPerSecond(
+        () => openEnvelope(envelopes[i++ & 1023] as Uint8Array, { network }),
+        seconds,
+      ),
+      unit: 'entries/s',
+    });
+
+    const size = 1_000_000;
+    const tree = new MemoryMerkleTree();
+    for (let n = 0; n < size; n++) tree.append(leafHash(envelopes[n & 1023] as Uint8Array));
+    const root = tree.root();
+    let k = 0;
+    const nextIndex = () => (k = (k * 7919 + 104729) % size);
+    results.push({
+      name: 'core.merkle.prove',
+      value: await opsPerSecond(() => tree.inclusionProof(nextIndex(), size), seconds),
+      unit: 'ops/s',
+    });
+    const proofs = Array.from({ length: 1024 }, () => {
+      const index = nextIndex();
+      return {
+        index,
+        proof: tree.inclusionProof(index, size),
+        leaf: leafHash(envelopes[index & 1023] as Uint8Array),
+      };
+    });
+    results.push({
+      name: 'core.merkle.verify',
+      value: await opsPerSecond(() => {
+        const p = proofs[i++ & 1023] as (typeof proofs)[number];
+        verifyInclusion(p.leaf, p.index, size, p.proof, root);
+      }, seconds),
+      unit: 'ops/s',
+    });
+    return results;
+  },
+};

@@ -16,13 +16,13 @@ const ed25519Key = (raw: Buffer) =>
     type: 'spki',
   });
 
-function after(label: string): string {
+function fenceAfter(label: string): string {
   const at = doc.indexOf(label);
   if (at < 0) throw new Error(`label not found: ${label}`);
   const fence = doc.indexOf('```\n', at) + 4;
   return doc.slice(fence, doc.indexOf('\n```', fence));
 }
-const hexAfter = (label: string) => Buffer.from(after(label).replace(/\s/g, ''), 'hex');
+const hexAfter = (label: string) => Buffer.from(fenceAfter(label).replace(/\s/g, ''), 'hex');
 const inline = (pattern: RegExp) => {
   const m = pattern.exec(doc);
   if (!m?.[1]) throw new Error(`not found: ${pattern}`);
@@ -63,7 +63,7 @@ describe('docs/protocol.md', () => {
     expect(leaf1.toString('hex')).toBe(inline(/Leaf hash = SHA-256\(0x00 ‖ envelope\): `([0-9a-f]+)`/));
 
     // Checkpoint: C2SP signed note; key id = H(name ‖ 0x0a ‖ 0x01 ‖ key)[:4]; signature over the text (§6, §7).
-    const note = after('Signed note, with the org signature');
+    const note = fenceAfter('Signed note, with the org signature');
     const [text, sigLines] = [`${note.split('\n\n')[0]}\n`, note.split('\n\n')[1]?.split('\n') ?? []];
     const origin = text.split('\n')[0] as string;
     const nodeKey = Buffer.from(inline(/\| contractor node \| [^|]+\| `([0-9a-f]{64})` \|/), 'hex');
@@ -85,7 +85,7 @@ describe('docs/protocol.md', () => {
     expect(verify(null, coMessage, ed25519Key(witnessKey), co.subarray(12))).toBe(true);
 
     // Inclusion of leaf 1 in a tree of 3 (RFC 9162 §2.1.3.2), to the checkpoint's root.
-    const proof = after('### Inclusion proof of leaf 1')
+    const proof = fenceAfter('### Inclusion proof of leaf 1')
       .split('\n')
       .map((h) => Buffer.from(h, 'hex'));
     let fn = 1;

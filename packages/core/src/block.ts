@@ -9,7 +9,7 @@ import { formatCheckpoint, parseCheckpoint } from './checkpoint.ts';
 import { DEFAULT_MAX_ENTRY_BYTES, ORG_ID, openEnvelope } from './entry.ts';
 import { LiuhenError } from './errors.ts';
 import { sha256 } from './hash.ts';
-import { leafHash, MerkleFrontier } from './merkle.ts';
+import { leafHash, MerkleFrontier, type PerfectNode } from './merkle.ts';
 import {
   ed25519Verifier,
   formatSignedNote,
@@ -181,15 +181,18 @@ export interface CutBlockOptions {
   readonly governance: GovernancePosition;
 }
 
-/** Appends envelopes to a log and signs the new header. Callers have validated the entries. */
+/**
+ * Appends envelopes to a log and signs the new header. Callers have validated the entries.
+ * `nodes` are the perfect Merkle nodes the new leaves complete, for a store to persist.
+ */
 export function cutBlock(
   state: LogState,
   envelopes: readonly Uint8Array[],
   options: CutBlockOptions,
-): { block: Block; state: LogState } {
+): { block: Block; state: LogState; nodes: PerfectNode[] } {
   if (envelopes.length === 0) throw new LiuhenError('BLOCK_MALFORMED', 'a block needs at least one entry');
   const frontier = state.frontier.clone();
-  for (const envelope of envelopes) frontier.append(leafHash(envelope));
+  const nodes = envelopes.flatMap((envelope) => frontier.append(leafHash(envelope)));
   const height = (state.header?.height ?? 0) + 1;
   const previous = state.header ? headerHash(state.header) : ZERO_HASH;
   const time = Math.max(options.time, state.header?.time ?? 0);
@@ -202,7 +205,7 @@ export function cutBlock(
   });
   const note: SignedNote = { text, signatures: [signNoteEd25519(text, origin, options.seed)] };
   const header = parseBlockHeader(formatSignedNote(note));
-  return { block: { header, envelopes }, state: { header, frontier } };
+  return { block: { header, envelopes }, state: { header, frontier }, nodes };
 }
 
 export interface ApplyBlockOptions {

@@ -123,9 +123,12 @@ const cborValue: fc.Arbitrary<CborValue> = fc.letrec((tie) => ({
 describe('properties', () => {
   it('our key order is RFC 8949 bytewise order for any text keys', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ unit: 'binary', maxLength: 40 }), fc.nat(), { maxKeys: 12 }), (map) => {
-        expect(toHex(encodeCanonical(map))).toBe(toHex(encode(map, rfc8949EncodeOptions)));
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ unit: 'binary', maxLength: 40 }), fc.nat(), { maxKeys: 12 }),
+        (map) => {
+          expect(toHex(encodeCanonical(map))).toBe(toHex(encode(map, rfc8949EncodeOptions)));
+        },
+      ),
       { numRuns: 500 },
     );
   });

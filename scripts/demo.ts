@@ -1,138 +1,208 @@
 /**
- * The main job, until the department node exists: a walk-through of the protocol core. It
- * creates keys, signs a pipe segment's entries into the contractor's org log, cuts a block, prints
- * the signed checkpoint, has a witness cosign it, and proves and verifies one entry's inclusion.
+ * The main job: a contractor's department node on this machine. It creates the node and its
+ * operators through the CLI, starts the daemon, feeds a pipe segment's construction history
+ * through the HTTP API the way a business system would, shows the segment's trace, proves one
+ * entry's inclusion against the node's signed checkpoint — checked here with the core library,
+ * trusting nothing the node says — and finishes with a clean whole-store verification.
  */
 import {
-  applyBlock,
-  buildEntry,
-  cosign,
-  cosignatureVerifier,
-  cutBlock,
-  type Entry,
-  emptyLogState,
-  formatSignedNote,
-  generateKeyPair,
+  fromBase64,
+  fromHex,
   leafHash,
-  MemoryMerkleTree,
-  openEnvelope,
-  sha256,
-  signEntry,
-  toBase64,
+  parseBlockHeader,
   toHex,
-  utf8,
-  verifyCosignature,
+  verifyHeaderSignature,
   verifyInclusion,
-  withSignatures,
 } from '@liuhen/core';
+import { api, cli, prepareNode, startNode } from './lib/node-process.ts';
 
-const step = (title: string) => console.log(`\n\x1b[1m== ${title}\x1b[0m`);
+const bold = (s: string) => `\x1b[1m${s}\x1b[0m`;
+const step = (title: string) => console.log(`\n${bold(`== ${title}`)}`);
 
-step('1. Keys');
-// A stand-in for the genesis hash until the governance package exists.
-const network = sha256(utf8('liuhen demo network: Shenzhen pipes, 2026'));
-const contractorNode = generateKeyPair();
-const supervisionNode = generateKeyPair();
-const inspector = generateKeyPair(); // the contractor's QC inspector (QI), an operator
-console.log(`network id           ${toHex(network)}`);
-console.log(`contractor node key  ${toHex(contractorNode.publicKey)}`);
-console.log(`supervision node key ${toHex(supervisionNode.publicKey)}`);
-console.log(`QC inspector key     ${toHex(inspector.publicKey)}`);
+step('1. A department node for the contractor, with three operators');
+const prepared = prepareNode('contractor', [
+  { name: 'li-wei', roles: ['QI'] },
+  { name: 'zhang-min', roles: ['PM'] },
+  { name: 'chen-jie', roles: ['TL', 'QI'] },
+]);
+console.log(`data directory   ${prepared.dir}`);
+for (const [name, key] of Object.entries(prepared.operatorKeys))
+  console.log(`operator ${name.padEnd(10)} ${key}`);
 
-step('2. Signed trace entries for segment SZ-WS000123-WS000124#1');
-const object = 'seg:SZ-WS000123-WS000124#1';
-const t0 = Date.parse('2026-05-12T08:00:00+08:00');
-const drafts: Array<Pick<Entry, 'kind' | 'body'>> = [
-  {
-    kind: 'construction.trench-excavated',
-    body: { chainage: [0, 48.6], bottomDeviationMm: -12, widthM: 1.6 },
-  },
-  {
-    kind: 'construction.bedding',
-    body: { chainage: [0, 48.6], type: 'sand-gravel', thicknessMm: 150, compactionPct: 92 },
-  },
-  {
-    kind: 'construction.pipe-laid',
-    body: { chainage: [0, 48.6], batch: 'HDPE-2026-0117', axisOffsetMm: 8, invertDeviationMm: -4 },
-  },
-  {
-    kind: 'construction.joint-made',
-    body: { joint: 'J07', chainage: [42, 42], type: 'rubber-ring', gasketChecked: true },
-  },
-];
-const log = new MemoryMerkleTree();
-const envelopes: Uint8Array[] = [];
-let parents: Uint8Array[] = [];
-for (const [i, d] of drafts.entries()) {
-  const entry = buildEntry({
-    network,
-    org: 'contractor',
-    object,
-    kind: d.kind,
-    parents,
-    time: t0 + i * 3_600_000,
-    signer: inspector.publicKey,
-    role: 'QI',
-    body: d.body,
-  });
-  const signed = signEntry(entry, inspector.seed);
-  parents = [signed.id]; // each entry names the object's head it knew
-  envelopes.push(signed.envelope);
-  log.append(leafHash(signed.envelope));
-  console.log(
-    `#${i} ${d.kind.padEnd(30)} id ${toHex(signed.id).slice(0, 16)}…  ${signed.envelope.length} bytes`,
-  );
-}
+const node = await startNode(prepared.dir);
+console.log(`node listening  ${node.url}`);
 
-step('3. Cut a block: the contractor node signs a C2SP checkpoint');
-const governance = { seq: 0, hash: network };
-const { block, state } = cutBlock(emptyLogState(), envelopes, {
-  network,
-  org: 'contractor',
-  seed: contractorNode.seed,
-  time: t0 + 4 * 3_600_000,
-  governance,
-});
-process.stdout.write(formatSignedNote(block.header.note));
-
-step('4. Another department verifies the block and cosigns (tlog-cosignature, cosignature/v1)');
-const verified = applyBlock(emptyLogState(), block, { nodeKey: contractorNode.publicKey });
-const witnessName = 'liuhen/witness/supervision';
-const cosignature = cosign(
-  block.header.text,
-  witnessName,
-  supervisionNode.seed,
-  Math.floor(Date.now() / 1000),
-);
-const { timestamp } = verifyCosignature(
-  block.header.text,
-  cosignature,
-  cosignatureVerifier(witnessName, supervisionNode.publicKey),
-);
-console.log(`block verified: size ${verified.frontier.size}, root ${toBase64(verified.frontier.root())}`);
-process.stdout.write(formatSignedNote(withSignatures(block.header, [cosignature]).note));
-console.log(`cosigned at ${new Date(timestamp * 1000).toISOString()}`);
-
-step('5. Prove and verify the inclusion of the J07 joint record');
-const index = 3;
-const proof = log.inclusionProof(index, state.header?.size ?? 0);
-const opened = openEnvelope(envelopes[index] as Uint8Array, { network });
-verifyInclusion(leafHash(opened.envelope), index, block.header.size, proof, block.header.root);
-console.log(`entry ${toHex(opened.id)} (${opened.entry.kind}, ${String(opened.entry.body.joint)})`);
-console.log(`leaf ${index} of ${block.header.size}; proof:`);
-for (const hash of proof) console.log(`  ${toHex(hash)}`);
-console.log('inclusion verified against the signed checkpoint root ✔');
-
-step('6. Tampering is caught');
-const tampered = (envelopes[index] as Uint8Array).slice();
-tampered[tampered.length - 80] = (tampered[tampered.length - 80] as number) ^ 1;
 try {
-  verifyInclusion(leafHash(tampered), index, block.header.size, proof, block.header.root);
-  console.log('tampered entry verified — this must never happen');
-  process.exitCode = 1;
-} catch (error) {
-  console.log(`tampered entry rejected: ${(error as Error).message}`);
+  step('2. The business system feeds segment SZ-WS000123-WS000124#1 over HTTP');
+  const segment = 'seg:SZ-WS000123-WS000124#1';
+  // The works started five days ago; each record is made as the work happens.
+  const start = new Date(Date.now() - 5 * 86_400_000).setUTCHours(0, 0, 0, 0);
+  const day = (d: number, h = 9) => start + d * 86_400_000 + (h - 8) * 3_600_000;
+  const photo = new TextEncoder().encode('JPEG stand-in: joint J07, 2026-05-13 10:42, 22.5431N 114.0579E');
+  const upload = await fetch(new URL('/v1/blobs', node.url), {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${prepared.tokens['chen-jie']}`,
+      'content-type': 'application/octet-stream',
+    },
+    body: photo,
+  });
+  const blob = (await upload.json()) as { sha256: string; size: number };
+  console.log(`uploaded photo   sha256 ${blob.sha256} (${blob.size} bytes)`);
+
+  const history: Array<{
+    who: string;
+    kind: string;
+    role: string;
+    time: number;
+    body: unknown;
+    attachments?: unknown[];
+  }> = [
+    {
+      who: 'li-wei',
+      kind: 'construction.trench-excavated',
+      role: 'QI',
+      time: day(0),
+      body: { chainage: [0, 48.6], bottomDeviationMm: -12, widthM: 1.6 },
+    },
+    {
+      who: 'li-wei',
+      kind: 'construction.bedding',
+      role: 'QI',
+      time: day(1),
+      body: { chainage: [0, 48.6], type: 'sand-gravel', thicknessMm: 150, compactionPct: 92 },
+    },
+    {
+      who: 'li-wei',
+      kind: 'construction.pipe-laid',
+      role: 'QI',
+      time: day(1, 15),
+      body: {
+        chainage: [0, 48.6],
+        batch: 'HDPE-2026-0117',
+        dnMm: 600,
+        axisOffsetMm: 8,
+        invertDeviationMm: -4,
+        stepMm: 1,
+      },
+    },
+    ...Array.from({ length: 8 }, (_, j) => ({
+      who: 'li-wei',
+      kind: 'construction.joint-made',
+      role: 'QI',
+      time: day(2, 8 + j),
+      body: {
+        joint: `J0${j + 1}`,
+        chainage: [6 * (j + 1), 6 * (j + 1)],
+        type: 'rubber-ring',
+        gasketChecked: true,
+      },
+    })),
+    {
+      who: 'chen-jie',
+      kind: 'inspection.hidden-works-selfcheck',
+      role: 'QI',
+      time: day(2, 17),
+      body: { scope: 'joints J01-J08, bedding', items: 12, passed: 12 },
+      attachments: [{ sha256: blob.sha256, size: blob.size, type: 'image/jpeg', name: 'J07.jpg' }],
+    },
+    {
+      who: 'zhang-min',
+      kind: 'test.closed-water',
+      role: 'PM',
+      time: day(4),
+      body: { headM: 2, holdMin: 30, leakageLPerMinKm: 0.9, lengthM: 48.6, pass: true },
+    },
+  ];
+  const acks: Array<{ id: string; index: number; height: number; kind: string }> = [];
+  for (const h of history) {
+    const { status, json } = await api<{
+      id: string;
+      index: number;
+      height: number;
+      error?: { code: string; message: string };
+    }>(node.url, prepared.tokens[h.who] as string, 'POST', '/v1/entries', {
+      object: segment,
+      kind: h.kind,
+      role: h.role,
+      time: h.time,
+      body: h.body,
+      ...(h.attachments ? { attachments: h.attachments } : {}),
+    });
+    if (status !== 201) throw new Error(`append ${h.kind} failed: ${status} ${JSON.stringify(json)}`);
+    acks.push({ ...json, kind: h.kind });
+    console.log(
+      `201 ${h.kind.padEnd(34)} ${h.role.padEnd(3)} index ${String(json.index).padStart(2)}  block ${json.height}  ${json.id.slice(0, 16)}…`,
+    );
+  }
+
+  step('3. A bad request is refused with a stable code, and nothing is written');
+  const bad = await api<{ error: { code: string; message: string } }>(
+    node.url,
+    prepared.tokens['li-wei'] as string,
+    'POST',
+    '/v1/entries',
+    {
+      object: segment,
+      kind: 'test.pressure',
+      role: 'QI',
+      body: { testPressureMPa: 0.9 },
+    },
+  );
+  console.log(`${bad.status} ${bad.json.error.code}: ${bad.json.error.message}`);
+
+  step("4. The segment's trace, in causal order");
+  const trace = await api<{
+    heads: string[];
+    entries: Array<{
+      id: string;
+      index: number;
+      entry: { time: number; role: string; kind: string; signer: string };
+    }>;
+  }>(node.url, prepared.tokens['li-wei'] as string, 'GET', `/v1/objects/${encodeURIComponent(segment)}`);
+  for (const e of trace.json.entries) {
+    console.log(
+      `${new Date(e.entry.time).toISOString().slice(0, 16)}  #${String(e.index).padStart(2)}  ${e.entry.role.padEnd(3)}  ${e.entry.kind}`,
+    );
+  }
+  console.log(`heads: ${trace.json.heads.map((h) => `${h.slice(0, 16)}…`).join(', ')}`);
+
+  step('5. Prove the J07 joint record is in the log — verified here, trusting only the node key');
+  const j07 = acks.filter((a) => a.kind === 'construction.joint-made')[6] as (typeof acks)[number];
+  const { json: found } = await api<{
+    envelope: string;
+    index: number;
+    proof: { treeSize: number; hashes: string[]; checkpoint: string };
+  }>(node.url, prepared.tokens['li-wei'] as string, 'GET', `/v1/entries/${j07.id}?proof=1`);
+  const { json: status } = await api<{ nodeKey: string }>(
+    node.url,
+    prepared.tokens['li-wei'] as string,
+    'GET',
+    '/v1/status',
+  );
+  const header = parseBlockHeader(found.proof.checkpoint);
+  verifyHeaderSignature(header, fromHex(status.nodeKey));
+  verifyInclusion(
+    leafHash(fromBase64(found.envelope)),
+    found.index,
+    found.proof.treeSize,
+    found.proof.hashes.map(fromHex),
+    header.root,
+  );
+  process.stdout.write(found.proof.checkpoint);
+  console.log(
+    `entry ${j07.id.slice(0, 16)}… is leaf ${found.index} of ${found.proof.treeSize}; ${found.proof.hashes.length} proof hashes; root ${toHex(header.root).slice(0, 16)}… ✔`,
+  );
+} finally {
+  step('6. Stop the node (SIGTERM flushes and closes) and verify the whole store');
+  await node.stop('SIGTERM');
+}
+const verify = cli(['verify', '--data-dir', prepared.dir]);
+process.stdout.write(verify.stdout);
+if (verify.status !== 0) {
+  console.error(verify.stderr);
+  process.exit(1);
 }
 console.log(
-  '\nNext: the department node daemon, replication, governance and the inspector (see the issues).',
+  `\nDone. Explore: LIUHEN_PASSPHRASE='liuhen local test passphrase' node apps/node/bin/liuhen-node.js start --data-dir ${prepared.dir}`,
 );

@@ -1,0 +1,35 @@
+/** A minimal HTTP client for the CLI's read and append commands against a running daemon. */
+import { LiuhenError } from '@liuhen/core';
+
+export interface Target {
+  url: string;
+  token: string;
+}
+
+export async function call<T>(target: Target, method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, target.url), {
+      method,
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (cause) {
+    throw new LiuhenError(
+      'CONFIG_INVALID',
+      `cannot reach the node at ${target.url}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  const json = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+  if (!response.ok) {
+    const error = new LiuhenError('REQUEST_INVALID', json.error?.message ?? `HTTP ${response.status}`);
+    // Keep the node's own code: the CLI prints what the API said.
+    Object.defineProperty(error, 'code', { value: json.error?.code ?? 'REQUEST_INVALID' });
+    throw error;
+  }
+  return json as T;
+}

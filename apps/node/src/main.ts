@@ -1,0 +1,448 @@
+/**
+ * liuhen-node: the department node daemon CLI. Exit codes: 0 ok, 1 verification failed,
+ * 2 usage or environment error. Every read command takes --json.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type Entry,
+  equalBytes,
+  fromHex,
+  generateKeyPair,
+  hex32,
+  isLiuhenError,
+  LiuhenError,
+  openEnvelope,
+  toHex,
+} from '@liuhen/core';
+import {
+  appointmentBody,
+  creditCodeCheckCharacter,
+  DEFAULT_PARAMETERS,
+  encodeGenesis,
+  genesisToJson,
+  nationalIdHash,
+  networkId,
+  OPERATOR_APPOINTED,
+  OPERATOR_REVOKED,
+  parseAppointment,
+  parseRevocation,
+  revocationBody,
+} from '@liuhen/governance';
+import {
+  initDataDir,
+  LedgerNode,
+  loadConfig,
+  loadGenesis,
+  loadTokens,
+  nodeKeyPublic,
+  paths,
+  readKeyFile,
+  resolvePassphrase,
+  saveOperatorKey,
+  saveTokens,
+  sealSeed,
+  startDaemon,
+  unlockNodeSeed,
+  verifyStore,
+  writeKeyFile,
+} from '@liuhen/node';
+import { BlobStore, LedgerStore } from '@liuhen/store';
+import { SingleBar } from 'cli-progress';
+import { Command, CommanderError, Option } from 'commander';
+import { call, type Target } from './client.ts';
+
+const program = new Command('liuhen-node')
+  .description('Liuhen (留痕) department node')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+const dataDirOption = () =>
+  new Option('-d, --data-dir <dir>', 'node data directory').env('LIUHEN_DATA_DIR').makeOptionMandatory();
+const passphraseOption = () =>
+  new Option('--passphrase-file <file>', 'file holding the key passphrase (else LIUHEN_PASSPHRASE)');
+const jsonOption = () => new Option('--json', 'machine-readable output');
+
+function print(json: boolean | undefined, value: unknown, text: () => string): void {
+  console.log(json ? JSON.stringify(value, null, 2) : text());
+}
+
+function target(options: { node?: string; token?: string; dataDir?: string }): Target {
+  const token = options.token ?? process.env.LIUHEN_TOKEN;
+  if (!token) throw new LiuhenError('CONFIG_INVALID', 'no API token: pass --token or set LIUHEN_TOKEN');
+  if (options.node) return { url: options.node, token };
+  if (options.dataDir) {
+    const config = loadConfig(options.dataDir);
+    return { url: `http://${config.host}:${config.port}`, token };
+  }
+  throw new LiuhenError('CONFIG_INVALID', 'say which node: --node URL or --data-dir DIR');
+}
+
+const remote = (command: Command) =>
+  command
+    .option('--node <url>', 'node API URL (default: from --data-dir config)')
+    .option('--token <token>', 'API token (else LIUHEN_TOKEN)')
+    .addOption(new Option('-d, --data-dir <dir>', 'node data directory').env('LIUHEN_DATA_DIR'));
+
+program
+  .command('init')
+  .description('create a data directory and an encrypted org node key')
+  .addOption(dataDirOption())
+  .requiredOption('--org <id>', 'org id, e.g. contractor')
+  .addOption(passphraseOption())
+  .addOption(jsonOption())
+  .action((o) => {
+    const { seed } = generateKeyPair();
+    const { publicKey } = initDataDir(o.dataDir, o.org, resolvePassphrase(o), seed);
+    print(o.json, { org: o.org, nodeKey: publicKey, dataDir: o.dataDir }, () =>
+      [`initialised ${o.dataDir} for org ${o.org}`, `node key ${publicKey}`].join('\n'),
+    );
+  });
+
+const genesis = program.command('genesis').description('network genesis');
+genesis
+  .command('create')
+  .description('create a one-machine development network whose only member is this node')
+  .addOption(dataDirOption())
+  .option('--name <name>', 'network name', 'liuhen-dev')
+  .option('--profile <id>', 'profile id', 'pipe/1')
+  .option('--legal-name <name>', "the org's legal name", 'Development Org')
+  .option('--parties <list>', 'party roles of the org, comma-separated', 'contractor')
+  .addOption(passphraseOption())
+  .addOption(jsonOption())
+  .action((o) => {
+    const config = loadConfig(o.dataDir);
+    const authority = generateKeyPair();
+    const first17 = `91440300${toHex(randomBytes(5))
+      .toUpperCase()
+      .replace(/[IOSVZ]/g, '0')
+      .slice(0, 9)}`;
+    const bytes = encodeGenesis({
+      version: 1,
+      name: o.name,
+      profile: o.profile,
+      created: Date.now(),
+      authorities: { keys: [authority.publicKey], threshold: 1 },
+      orgs: [
+        {
+          id: config.org,
+          name: o.legalName,
+          creditCode: first17 + creditCodeCheckCharacter(first17),
+          nodeKey: fromHex(nodeKeyPublic(o.dataDir)),
+          parties: o.parties.split(','),
+          bootstrap: [],
+        },
+      ],
+      parameters: DEFAULT_PARAMETERS,
+    } as never);
+    writeFileSync(paths(o.dataDir).genesis, bytes);
+    writeFileSync(
+      `${paths(o.dataDir).genesis.slice(0, -5)}.json`,
+      `${genesisToJson(loadGenesis(o.dataDir).genesis)}\n`,
+    );
+    writeKeyFile(
+      `${o.dataDir}/keys/authority.json`,
+      sealSeed(authority.seed, resolvePassphrase(o), 'authority key'),
+    );
+    const id = toHex(networkId(bytes));
+    print(o.json, { networkId: id }, () => `genesis written; network id ${id}`);
+  });
+
+const operator = program.command('operator').description('operators (persons who sign entries)');
+operator
+  .command('add')
+  .description(
+    "appoint an operator on the org's log, create their key and an API token (node must be stopped)",
+  )
+  .addOption(dataDirOption())
+  .requiredOption('--name <name>', "the operator's name (also the key file name)")
+  .requiredOption('--roles <list>', 'roles, comma-separated, e.g. QI or SE,CSE')
+  .option('--licence <no>', 'licence number', '')
+  .option('--national-id <id>', 'national ID number; only a salted hash is recorded')
+  .option('--valid-from <date>', 'start of the appointment, ISO 8601 (default: now)')
+  .option('--valid-days <n>', 'validity from its start, days', '1825')
+  .addOption(passphraseOption())
+  .addOption(jsonOption())
+  .action(async (o) => {
+    const passphrase = resolvePassphrase(o);
+    const config = loadConfig(o.dataDir);
+    const { genesis: g, networkId: net } = loadGenesis(o.dataDir);
+    const nodeSeed = unlockNodeSeed(o.dataDir, passphrase);
+    const key = generateKeyPair();
+    const now = Date.now();
+    const validFrom = o.validFrom === undefined ? now - 60_000 : Date.parse(o.validFrom);
+    if (!Number.isFinite(validFrom))
+      throw new LiuhenError('REQUEST_INVALID', `--valid-from ${o.validFrom} is not a date`);
+    const store = await LedgerStore.open(paths(o.dataDir).db);
+    const node = await LedgerNode.open({ store, genesis: g, networkId: net, org: config.org, nodeSeed });
+    try {
+      const salt = randomBytes(32);
+      const ack = await node.appendUnsigned(
+        {
+          object: `operator:${toHex(key.publicKey)}`,
+          kind: 'org.operator-appointed',
+          role: 'ORG',
+          time: now,
+          body: appointmentBody({
+            operator: key.publicKey,
+            name: o.name,
+            roles: o.roles.split(','),
+            licence: o.licence || `none:${o.name}`,
+            idHash: nationalIdHash(salt, o.nationalId ?? `unrecorded:${o.name}`),
+            validFrom,
+            validUntil: validFrom + Number(o.validDays) * 86_400_000,
+          }),
+        },
+        nodeSeed,
+      );
+      saveOperatorKey(o.dataDir, o.name, key.seed, passphrase);
+      const token = randomBytes(24).toString('base64url');
+      saveTokens(o.dataDir, [
+        ...loadTokens(o.dataDir),
+        { sha256: createHash('sha256').update(token).digest('hex'), name: o.name, operator: o.name },
+      ]);
+      print(o.json, { operator: toHex(key.publicKey), entry: ack, token }, () =>
+        [
+          `appointed ${o.name} (${o.roles}) at log index ${ack.index}`,
+          `operator key ${toHex(key.publicKey)}`,
+          `API token (shown once): ${token}`,
+        ].join('\n'),
+      );
+    } finally {
+      await node.close();
+    }
+  });
+
+operator
+  .command('revoke')
+  .description(
+    "revoke an operator on the org's log: entries they sign after it are refused (OPERATOR_REVOKED); earlier ones stay valid (node must be stopped)",
+  )
+  .addOption(dataDirOption())
+  .option('--name <name>', 'the operator, by the name of a key file this node holds')
+  .option('--key <hex>', "the operator's public key, for a key this node does not hold")
+  .option('--reason <text>', 'why, recorded on the log', 'revoked by the org')
+  .addOption(passphraseOption())
+  .addOption(jsonOption())
+  .action(async (o) => {
+    if ((o.name === undefined) === (o.key === undefined)) {
+      throw new LiuhenError('REQUEST_INVALID', 'say which operator: exactly one of --name, --key');
+    }
+    let operatorKey: Uint8Array;
+    if (o.name !== undefined) {
+      const file = join(paths(o.dataDir).operators, `${o.name}.json`);
+      if (!existsSync(file)) throw new LiuhenError('CONFIG_INVALID', `this node holds no key of an operator named ${o.name}`);
+      operatorKey = fromHex(readKeyFile(file).publicKey);
+    } else {
+      operatorKey = hex32(o.key, '--key');
+    }
+    const passphrase = resolvePassphrase(o);
+    const config = loadConfig(o.dataDir);
+    const { genesis: g, networkId: net } = loadGenesis(o.dataDir);
+    const nodeSeed = unlockNodeSeed(o.dataDir, passphrase);
+    const store = await LedgerStore.open(paths(o.dataDir).db);
+    const node = await LedgerNode.open({ store, genesis: g, networkId: net, org: config.org, nodeSeed });
+    try {
+      const records = async (kind: string) =>
+        Promise.all(
+          (await store.byKind(kind)).map(async (hit) => {
+            const envelope = await store.envelope(hit.org, hit.index);
+            return envelope && openEnvelope(envelope).entry;
+          }),
+        );
+      const names = (entries: Array<Entry | undefined>, parse: (e: Entry) => { operator: Uint8Array }) =>
+        entries.some((e) => e !== undefined && e.org === config.org && equalBytes(parse(e).operator, operatorKey));
+      const hex = toHex(operatorKey);
+      if (!names(await records(OPERATOR_APPOINTED), parseAppointment)) {
+        throw new LiuhenError('OPERATOR_UNKNOWN', `operator ${hex} was never appointed on ${config.org}'s log`);
+      }
+      if (names(await records(OPERATOR_REVOKED), parseRevocation)) {
+        throw new LiuhenError('OPERATOR_REVOKED', `operator ${hex} is already revoked`);
+      }
+      const ack = await node.appendUnsigned(
+        {
+          object: `operator:${hex}`,
+          kind: OPERATOR_REVOKED,
+          role: 'ORG',
+          body: revocationBody({ operator: operatorKey, reason: o.reason }),
+        },
+        nodeSeed,
+      );
+      print(o.json, { operator: hex, entry: ack }, () =>
+        [`revoked ${o.name ?? hex} at log index ${ack.index}`, 'entries they sign from now on are refused'].join('\n'),
+      );
+    } finally {
+      await node.close();
+    }
+  });
+
+program
+  .command('token')
+  .description('issue an API token for an app (reads and pre-signed appends)')
+  .addOption(dataDirOption())
+  .requiredOption('--name <name>', 'who the token is for')
+  .addOption(jsonOption())
+  .action((o) => {
+    const token = randomBytes(24).toString('base64url');
+    saveTokens(o.dataDir, [
+      ...loadTokens(o.dataDir),
+      { sha256: createHash('sha256').update(token).digest('hex'), name: o.name },
+    ]);
+    print(
+      o.json,
+      { name: o.name, token },
+      () => `API token for ${o.name} (shown once; restart the node to load it): ${token}`,
+    );
+  });
+
+program
+  .command('start')
+  .description('run the node in the foreground; SIGINT/SIGTERM flush and stop')
+  .addOption(dataDirOption())
+  .option('--host <host>', 'listen address (default 127.0.0.1)')
+  .option('--port <port>', 'listen port (default 7420; 0 = any free port)', (v) => Number.parseInt(v, 10))
+  .addOption(passphraseOption())
+  .action(async (o) => {
+    const daemon = await startDaemon({
+      dataDir: o.dataDir,
+      passphrase: resolvePassphrase(o),
+      overrides: { host: o.host, port: o.port },
+    });
+    const stop = (signal: string) => {
+      daemon.logger.info({ signal }, 'stopping');
+      daemon.stop().then(
+        () => process.exit(0),
+        (error) => {
+          daemon.logger.error({ err: error }, 'stop failed');
+          process.exit(2);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+
+remote(program.command('status').description('node status'))
+  .addOption(jsonOption())
+  .action(async (o) => {
+    const status = await call<{
+      org: string;
+      network: string;
+      log: { size: number; height: number; pending: number };
+    }>(target(o), 'GET', '/v1/status');
+    print(o.json, status, () =>
+      [
+        `org      ${status.org}`,
+        `network  ${status.network}`,
+        `log      ${status.log.size} entries, ${status.log.height} blocks, ${status.log.pending} pending`,
+      ].join('\n'),
+    );
+  });
+
+remote(
+  program.command('append').description('append an entry: JSON (as POST /v1/entries) from a file or stdin'),
+)
+  .argument('[file]', 'JSON file; - or omitted for stdin')
+  .addOption(jsonOption())
+  .action(async (file, o) => {
+    const text = readFileSync(file === undefined || file === '-' ? 0 : file, 'utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (cause) {
+      throw new LiuhenError('REQUEST_INVALID', `input is not JSON: ${(cause as Error).message}`);
+    }
+    const ack = await call<{ id: string; index: number; height: number }>(
+      target(o),
+      'POST',
+      '/v1/entries',
+      body,
+    );
+    print(o.json, ack, () => `appended ${ack.id} at index ${ack.index} (block ${ack.height})`);
+  });
+
+remote(program.command('object').description("an object's trace in causal order"))
+  .argument('<id>', 'object id')
+  .addOption(jsonOption())
+  .action(async (id, o) => {
+    const trace = await call<{
+      entries: Array<{
+        id: string;
+        index: number;
+        entry: { kind: string; time: number; role: string; org: string };
+      }>;
+    }>(target(o), 'GET', `/v1/objects/${encodeURIComponent(id)}`);
+    print(o.json, trace, () =>
+      trace.entries
+        .map(
+          (e) =>
+            `${new Date(e.entry.time).toISOString()}  ${e.entry.org}/${e.index}  ${e.entry.role.padEnd(4)} ${e.entry.kind}  ${e.id.slice(0, 16)}…`,
+        )
+        .join('\n'),
+    );
+  });
+
+program
+  .command('verify')
+  .description(
+    'verify the whole store: every entry, header, hash chain, Merkle root and blob (node must be stopped)',
+  )
+  .addOption(dataDirOption())
+  .option('--threads <n>', 'worker threads (default: all cores)', (v) => Number.parseInt(v, 10))
+  .addOption(jsonOption())
+  .action(async (o) => {
+    const { genesis: g, networkId: net } = loadGenesis(o.dataDir);
+    const store = await LedgerStore.open(paths(o.dataDir).db);
+    const bar =
+      process.stderr.isTTY && !o.json
+        ? new SingleBar({
+            format: 'verify [{bar}] {percentage}% {value}/{total} entries, ETA {eta_formatted}',
+          })
+        : undefined;
+    let started = false;
+    try {
+      const report = await verifyStore({
+        store,
+        blobs: new BlobStore(paths(o.dataDir).blobs),
+        genesis: g,
+        networkId: net,
+        ...(o.threads ? { threads: o.threads } : {}),
+        onProgress: ({ done, total }) => {
+          if (!bar) return;
+          if (!started) bar.start(total, 0);
+          started = true;
+          bar.update(done);
+        },
+      });
+      bar?.stop();
+      print(o.json, report, () =>
+        [
+          report.ok ? 'ok: store verifies clean' : `FAILED: ${report.findings.length} problem(s)`,
+          `${report.entries} entries, ${report.blocks} blocks, ${report.blobs} blobs in ${report.seconds.toFixed(2)} s`,
+          ...report.findings.map(
+            (f) =>
+              `  ${f.code}  ${f.kind}${f.org ? ` ${f.org}` : ''}${f.index !== undefined ? ` entry ${f.index}` : ''}${f.height !== undefined ? ` block ${f.height}` : ''}${f.blob ? ` blob ${f.blob}` : ''}: ${f.message}`,
+          ),
+        ].join('\n'),
+      );
+      process.exitCode = report.ok ? 0 : 1;
+    } finally {
+      await store.close().catch(() => undefined);
+    }
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (isLiuhenError(error)) {
+    console.error(`error ${error.code}: ${error.message.replace(`${error.code}: `, '')}`);
+    process.exitCode = 2;
+  } else {
+    console.error(`error: ${(error as Error).message}`);
+    process.exitCode = 2;
+  }
+}

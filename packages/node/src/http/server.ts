@@ -1,0 +1,394 @@
+/**
+ * The node's local HTTP API for departments' business systems (DESIGN §9): JSON in and out,
+ * bearer tokens, loopback by default, an OpenAPI document generated from the route schemas.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import swagger from '@fastify/swagger';
+import {
+  type Attachment,
+  type BlockHeader,
+  bodyFromJson,
+  CLASSIFICATIONS,
+  type Classification,
+  type EntryRef,
+  type ERROR_CODES,
+  entryToJson,
+  formatSignedNote,
+  fromBase64,
+  fromHex,
+  hex32,
+  isLiuhenError,
+  LiuhenError,
+  toBase64,
+  toHex,
+} from '@liuhen/core';
+import type { BlobStore } from '@liuhen/store';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import type { LedgerNode } from '../ledger-node.ts';
+import { httpStatus } from './errors.ts';
+
+export interface ApiToken {
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  sha256: string;
+  name: string;
+  /** The operator whose key signs unsigned requests made with this token. */
+  operator?: string;
+}
+
+export interface ApiOptions {
+  node: LedgerNode;
+  blobs: BlobStore;
+  tokens: readonly ApiToken[];
+  /** Unlocked operator seeds by operator name. */
+  operatorSeeds: ReadonlyMap<string, Uint8Array>;
+  logger: FastifyBaseLogger;
+  maxBlobBytes: number;
+  version: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    token?: ApiToken;
+  }
+}
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+  },
+};
+const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+
+const unsignedEntrySchema = {
+  type: 'object',
+  required: ['object', 'kind', 'role', 'body'],
+  additionalProperties: false,
+  properties: {
+    object: { type: 'string', minLength: 1, maxLength: 256 },
+    kind: { type: 'string', minLength: 1, maxLength: 64 },
+    role: { type: 'string', minLength: 1, maxLength: 16 },
+    body: { type: 'object' },
+    time: { type: 'integer', minimum: 0, description: 'claimed time, ms since the epoch; default now' },
+    parents: { type: 'array', items: hex64, maxItems: 64, description: 'default: the object heads' },
+    refs: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { entry: hex64, object: { type: 'string' }, rel: { type: 'string' } },
+      },
+    },
+    attachments: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        required: ['sha256', 'size', 'type', 'name'],
+        additionalProperties: false,
+        properties: {
+          sha256: hex64,
+          size: { type: 'integer', minimum: 0 },
+          type: { type: 'string' },
+          name: { type: 'string' },
+        },
+      },
+    },
+    classification: { type: 'string', enum: [...CLASSIFICATIONS] },
+  },
+} as const;
+
+const ackSchema = {
+  type: 'object',
+  properties: { id: hex64, org: { type: 'string' }, index: { type: 'integer' }, height: { type: 'integer' } },
+};
+
+function fail(code: keyof typeof ERROR_CODES, message?: string): never {
+  throw new LiuhenError(code, message);
+}
+
+export async function createApi(options: ApiOptions) {
+  const { node, blobs } = options;
+  const tokens = new Map(options.tokens.map((t) => [t.sha256, t]));
+  const app = Fastify({
+    // Request logging would write a line per append; the node logs what matters itself.
+    logger: false,
+    bodyLimit: node.parameters.maxEntryBytes * 4 + 64 * 1024,
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Liuhen node API', version: options.version },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  // Blobs and CBOR envelopes arrive as raw streams; the blob route never buffers them.
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((thrown, request, reply) => {
+    const error = thrown as Error & { validation?: unknown; code?: string; statusCode?: number };
+    let code: string;
+    let message: string;
+    if (isLiuhenError(error)) {
+      code = error.code;
+      message = error.message.startsWith(`${code}: `) ? error.message.slice(code.length + 2) : error.message;
+    } else if (error.validation) {
+      code = 'REQUEST_INVALID';
+      message = error.message;
+    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      code = 'ENTRY_TOO_LARGE';
+      message = `${error.message}`;
+    } else if (error.statusCode !== undefined && error.statusCode < 500) {
+      code = 'REQUEST_INVALID';
+      message = error.message;
+    } else {
+      options.logger.error({ err: error, url: request.url }, 'unexpected error');
+      code = 'INTERNAL';
+      message = 'unexpected error; see the node log';
+    }
+    const status = code === 'INTERNAL' ? 500 : httpStatus(code);
+    if (status === 503) reply.header('retry-after', '1');
+    reply.status(status).send({ error: { code, message } });
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (request.url === '/healthz' || request.url === '/openapi.json') return;
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer (\S+)$/.exec(header) : null;
+    if (!match) fail('UNAUTHORIZED', 'send Authorization: Bearer <token>');
+    const token = tokens.get(
+      createHash('sha256')
+        .update(match[1] as string)
+        .digest('hex'),
+    );
+    if (!token) fail('UNAUTHORIZED', 'unknown token');
+    request.token = token;
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.post(
+    '/v1/entries',
+    {
+      schema: {
+        summary: 'Append an unsigned entry; the node signs it with the token operator key',
+        body: unsignedEntrySchema,
+        response: { 201: ackSchema, '4xx': errorSchema },
+      },
+    },
+    async (request: FastifyRequest<{ Body: UnsignedEntryBody }>, reply) => {
+      const operator = request.token?.operator;
+      const seed = operator === undefined ? undefined : options.operatorSeeds.get(operator);
+      if (!seed) fail('FORBIDDEN', 'this token is not bound to an operator key held by the node');
+      const b = request.body;
+      const ack = await node.appendUnsigned(
+        {
+          object: b.object,
+          kind: b.kind,
+          role: b.role,
+          body: bodyFromJson(b.body),
+          ...(b.time === undefined ? {} : { time: b.time }),
+          ...(b.parents === undefined ? {} : { parents: b.parents.map((p, i) => hex32(p, `parents[${i}]`)) }),
+          refs: (b.refs ?? []).map(refFromJson),
+          attachments: (b.attachments ?? []).map(
+            (a, i): Attachment => ({ ...a, sha256: hex32(a.sha256, `attachments[${i}].sha256`) }),
+          ),
+          classification: (b.classification ?? 'public') as Classification,
+        },
+        seed,
+      );
+      return reply.status(201).send(ack);
+    },
+  );
+
+  app.post(
+    '/v1/signed-entries',
+    {
+      schema: {
+        summary:
+          'Append a pre-signed envelope: CBOR [entry bytes, signature] as application/cbor, or JSON {envelope: base64}',
+        response: { 201: ackSchema, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      let envelope: Uint8Array;
+      if (Buffer.isBuffer(request.body)) envelope = new Uint8Array(request.body);
+      else {
+        const body = request.body as { envelope?: unknown } | undefined;
+        if (typeof body?.envelope !== 'string') fail('REQUEST_INVALID', 'expected {"envelope": base64}');
+        try {
+          envelope = fromBase64(body.envelope);
+        } catch {
+          fail('REQUEST_INVALID', 'envelope is not valid base64');
+        }
+      }
+      return reply.status(201).send(await node.appendSigned(envelope));
+    },
+  );
+
+  app.get(
+    '/v1/entries',
+    {
+      schema: {
+        summary: 'Entries by index: exactly one of kind, signer, or from+to (claimed time, ms); paged with limit and after',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            kind: { type: 'string', minLength: 1, maxLength: 64 },
+            signer: hex64,
+            from: { type: 'integer', minimum: 0 },
+            to: { type: 'integer', minimum: 0 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            after: hex64,
+          },
+        },
+      },
+    },
+    async (request: FastifyRequest<{ Querystring: EntryQuery }>) => {
+      const q = request.query;
+      const page = { limit: q.limit ?? 100, ...(q.after ? { after: fromHex(q.after) } : {}) };
+      const chosen = [q.kind !== undefined, q.signer !== undefined, q.from !== undefined || q.to !== undefined];
+      if (chosen.filter(Boolean).length !== 1) fail('REQUEST_INVALID', 'give exactly one of kind, signer, or from and to');
+      const hits =
+        q.kind !== undefined
+          ? await node.store.byKind(q.kind, page)
+          : q.signer !== undefined
+            ? await node.store.bySigner(fromHex(q.signer), page)
+            : await node.store.byTime(q.from ?? 0, q.to ?? Number.MAX_SAFE_INTEGER, page);
+      return { entries: hits.map((h) => ({ id: toHex(h.id), org: h.org, index: h.index })) };
+    },
+  );
+
+  app.get(
+    '/v1/entries/:id',
+    {
+      schema: {
+        summary: 'An entry; with ?proof=1 its inclusion proof to the signed header of its block',
+        params: { type: 'object', properties: { id: hex64 }, required: ['id'] },
+        querystring: {
+          type: 'object',
+          properties: { proof: { type: 'string', enum: ['0', '1', 'true', 'false'] } },
+        },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { proof?: string } }>) => {
+      const withProof = request.query.proof === '1' || request.query.proof === 'true';
+      const found = await node.entry(fromHex(request.params.id), withProof);
+      if (!found) fail('NOT_FOUND', `no entry ${request.params.id}`);
+      return {
+        id: toHex(found.id),
+        org: found.org,
+        index: found.index,
+        entry: entryToJson(found.entry),
+        envelope: toBase64(found.envelope),
+        ...(found.proof
+          ? {
+              proof: {
+                leafIndex: found.index,
+                treeSize: found.proof.size,
+                hashes: found.proof.hashes.map(toHex),
+                checkpoint: formatNote(found.proof.header),
+              },
+            }
+          : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/objects/:id',
+    {
+      schema: {
+        summary: "An object's trace: its entries in causal order",
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const trace = await node.trace(request.params.id);
+      if (trace.length === 0) fail('NOT_FOUND', `no entries for object ${request.params.id}`);
+      const heads = await node.heads(request.params.id);
+      return {
+        object: request.params.id,
+        heads: heads.map(toHex),
+        entries: trace.map((t) => ({
+          id: toHex(t.id),
+          org: t.org,
+          index: t.index,
+          entry: entryToJson(t.entry),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/blobs',
+    { schema: { summary: 'Upload an attachment as application/octet-stream; streamed to disk and hashed' } },
+    async (request, reply) => {
+      if (!(request.body instanceof Readable))
+        fail('REQUEST_INVALID', 'send Content-Type: application/octet-stream');
+      const stored = await blobs.put(request.body, { maxBytes: options.maxBlobBytes });
+      return reply.status(201).send({ sha256: toHex(stored.sha256), size: stored.size });
+    },
+  );
+
+  app.get(
+    '/v1/blobs/:sha256',
+    {
+      schema: {
+        summary: 'Download an attachment; the hash is checked as it streams',
+        params: { type: 'object', properties: { sha256: hex64 } },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { sha256: string } }>, reply) => {
+      const hash = fromHex(request.params.sha256);
+      if (!(await blobs.has(hash))) fail('BLOB_NOT_FOUND' as never, `no blob ${request.params.sha256}`);
+      reply.header('content-type', 'application/octet-stream');
+      return reply.send(blobs.get(hash));
+    },
+  );
+
+  app.get('/v1/status', { schema: { summary: 'Node status' } }, async () => ({
+    org: node.org,
+    network: toHex(node.networkId),
+    nodeKey: toHex(node.nodeKey),
+    log: { size: node.committedSize, height: node.height, pending: node.pending },
+    checkpoint: node.latestHeader ? formatNote(node.latestHeader) : null,
+    version: options.version,
+  }));
+
+  return app;
+}
+
+type EntryQuery = { kind?: string; signer?: string; from?: number; to?: number; limit?: number; after?: string };
+
+type UnsignedEntryBody = {
+  object: string;
+  kind: string;
+  role: string;
+  body: unknown;
+  time?: number;
+  parents?: string[];
+  refs?: Array<{ entry?: string; object?: string; rel?: string }>;
+  attachments?: Array<{ sha256: string; size: number; type: string; name: string }>;
+  classification?: string;
+};
+
+function refFromJson(ref: { entry?: string; object?: string; rel?: string }, i: number): EntryRef {
+  const rel = ref.rel === undefined ? {} : { rel: ref.rel };
+  if (ref.entry !== undefined && ref.object === undefined)
+    return { entry: hex32(ref.entry, `refs[${i}].entry`), ...rel };
+  if (ref.object !== undefined && ref.entry === undefined) return { object: ref.object, ...rel };
+  throw new LiuhenError('ENTRY_INVALID', `refs[${i}]: needs exactly one of entry, object`);
+}
+
+function formatNote(header: BlockHeader): string {
+  return formatSignedNote(header.note);
+}

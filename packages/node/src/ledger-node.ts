@@ -1,0 +1,395 @@
+/**
+ * The department ledger node: validates entries, queues them, cuts blocks, commits each block as
+ * one durable batch, and only then acknowledges. It also answers reads. All I/O goes through the
+ * store; every rule it applies is a pure function of core or governance.
+ */
+import {
+  type Block,
+  type BlockHeader,
+  buildEntry,
+  causalOrder,
+  cutBlock,
+  type EntryDraft,
+  emptyLogState,
+  equalBytes,
+  LiuhenError,
+  type LogState,
+  openEnvelope,
+  publicKeyFromSeed,
+  type SignedEntry,
+  signEntry,
+  toHex,
+} from '@liuhen/core';
+import { checkAuthority, type Genesis, OPERATOR_APPOINTED, OPERATOR_REVOKED, OperatorRegistry } from '@liuhen/governance';
+import type { LedgerStore } from '@liuhen/store';
+import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
+
+export interface Ack {
+  id: string;
+  org: string;
+  index: number;
+  height: number;
+}
+
+export interface LedgerNodeOptions {
+  store: LedgerStore;
+  genesis: Genesis;
+  networkId: Uint8Array;
+  org: string;
+  /** The org node key's seed: signs block headers and org.* entries. */
+  nodeSeed: Uint8Array;
+  rolePolicy?: RolePolicy;
+  /** Cut a block this often while entries are pending. */
+  blockIntervalMs?: number;
+  /** Cut as soon as this many entries are pending. */
+  blockMaxEntries?: number;
+  /** Refuse new entries (NODE_BUSY) while this many are queued: back-pressure. */
+  maxPending?: number;
+  now?: () => number;
+  onBlock?: (block: Block, commitMs: number) => void;
+}
+
+export interface LocatedEntry extends SignedEntry {
+  org: string;
+  index: number;
+  proof?: { size: number; hashes: Uint8Array[]; header: BlockHeader };
+}
+
+interface Pending {
+  signed: SignedEntry;
+  resolve: (ack: Ack) => void;
+  reject: (error: unknown) => void;
+}
+
+export class LedgerNode {
+  readonly org: string;
+  readonly networkId: Uint8Array;
+  readonly nodeKey: Uint8Array;
+  readonly genesis: Genesis;
+  readonly store: LedgerStore;
+  readonly #options: LedgerNodeOptions;
+  readonly #policy: RolePolicy;
+  #state: LogState = emptyLogState();
+  #registry = new OperatorRegistry();
+  /** Entries accepted but not yet committed, in log order. */
+  #queue: Pending[] = [];
+  /** Object of every queued entry, by id: queued entries may be parents. */
+  #queuedObjects = new Map<string, string>();
+  /** Ids being validated or queued: the duplicate guard. */
+  #reserved = new Set<string>();
+  #committing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** Set while state is rebuilt after a failed commit; appends wait for it. */
+  #reloading: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(options: LedgerNodeOptions) {
+    this.#options = options;
+    this.org = options.org;
+    this.networkId = options.networkId;
+    this.genesis = options.genesis;
+    this.store = options.store;
+    this.nodeKey = publicKeyFromSeed(options.nodeSeed);
+    this.#policy = options.rolePolicy ?? defaultRolePolicy;
+    const member = options.genesis.orgs.find((o) => o.id === options.org);
+    if (!member) throw new LiuhenError('CONFIG_INVALID', `org ${options.org} is not in the genesis`);
+    if (!equalBytes(member.nodeKey, this.nodeKey)) {
+      throw new LiuhenError(
+        'CONFIG_INVALID',
+        `the node key does not match org ${options.org}'s key in the genesis`,
+      );
+    }
+  }
+
+  static async open(options: LedgerNodeOptions): Promise<LedgerNode> {
+    const node = new LedgerNode(options);
+    await node.#load();
+    return node;
+  }
+
+  /**
+   * Rebuilds in-memory state from the store: the log frontier and the operator registry. Built
+   * aside and swapped in at once, so no validation ever sees a half-built registry.
+   */
+  async #load(): Promise<void> {
+    const head = await this.store.logHead(this.org);
+    const registry = new OperatorRegistry();
+    for (const kind of [OPERATOR_APPOINTED, OPERATOR_REVOKED]) {
+      for (const hit of await this.store.byKind(kind)) {
+        const envelope = await this.store.envelope(hit.org, hit.index);
+        if (envelope) registry.apply(hit.org, hit.index, openEnvelope(envelope).entry);
+      }
+    }
+    this.#state = head ? { header: head.header, frontier: head.frontier } : emptyLogState();
+    this.#registry = registry;
+  }
+
+  get size(): number {
+    return this.#state.frontier.size + this.#queue.length;
+  }
+
+  get committedSize(): number {
+    return this.#state.frontier.size;
+  }
+
+  get height(): number {
+    return this.#state.header?.height ?? 0;
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  get latestHeader() {
+    return this.#state.header;
+  }
+
+  get parameters() {
+    return this.genesis.parameters;
+  }
+
+  /** Accepts a pre-signed envelope. Resolves once the entry's block is durable. */
+  async appendSigned(envelope: Uint8Array): Promise<Ack> {
+    if (this.#closed) throw new LiuhenError('NODE_CLOSED');
+    const maxEntryBytes = this.genesis.parameters.maxEntryBytes;
+    const signed = openEnvelope(envelope, { network: this.networkId, maxBytes: maxEntryBytes });
+    return this.#validateAndEnqueue(signed);
+  }
+
+  /**
+   * Builds and signs an entry with a key the node holds (an operator's, or the node key for
+   * org.* entries). Parents default to the object's current heads.
+   */
+  async appendUnsigned(
+    draft: Omit<EntryDraft, 'network' | 'org' | 'signer' | 'time'> & { time?: number },
+    seed: Uint8Array,
+  ): Promise<Ack> {
+    if (this.#closed) throw new LiuhenError('NODE_CLOSED');
+    const parents = draft.parents ?? (await this.heads(draft.object));
+    const entry = buildEntry({
+      ...draft,
+      parents,
+      network: this.networkId,
+      org: this.org,
+      signer: publicKeyFromSeed(seed),
+      time: draft.time ?? this.#now(),
+    });
+    const signed = signEntry(entry, seed, this.genesis.parameters.maxEntryBytes);
+    return this.#validateAndEnqueue(signed);
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+
+  /**
+   * Checks that need the store, then queues. The id is reserved before the store is asked, so
+   * two copies of one entry can never both pass: the second either sees the reservation or, once
+   * the first is committed and released, finds it in the store.
+   */
+  async #validateAndEnqueue(signed: SignedEntry): Promise<Ack> {
+    if (this.#reloading) await this.#reloading;
+    const { entry } = signed;
+    if (entry.org !== this.org) {
+      throw new LiuhenError('ORG_MISMATCH', `this node appends to org ${this.org}'s log, not ${entry.org}`);
+    }
+    if (!this.#policy.isKnownKind(entry.kind)) {
+      throw new LiuhenError('KIND_UNKNOWN', `kind "${entry.kind}" is not in profile ${this.#policy.id}`);
+    }
+    const skew = entry.time - this.#now();
+    if (skew > this.genesis.parameters.maxClockSkewMs) {
+      throw new LiuhenError(
+        'ENTRY_FROM_FUTURE',
+        `claimed time is ${Math.round(skew / 1000)} s ahead of this node's clock`,
+      );
+    }
+    const id = toHex(signed.id);
+    if (this.#reserved.has(id)) throw new LiuhenError('ENTRY_DUPLICATE', `entry ${id} is already in the log`);
+    this.#reserved.add(id);
+    try {
+      if (await this.store.locate(signed.id)) {
+        throw new LiuhenError('ENTRY_DUPLICATE', `entry ${id} is already in the log`);
+      }
+      for (const parent of entry.parents) await this.#checkParent(parent, entry.object);
+      return this.#enqueue(signed);
+    } catch (error) {
+      this.#reserved.delete(id);
+      throw error;
+    }
+  }
+
+  async #checkParent(parent: Uint8Array, object: string): Promise<void> {
+    const hex = toHex(parent);
+    const queuedObject = this.#queuedObjects.get(hex);
+    let parentObject = queuedObject;
+    if (parentObject === undefined) {
+      const at = await this.store.locate(parent);
+      const envelope = at && (await this.store.envelope(at.org, at.index));
+      if (!envelope) throw new LiuhenError('PARENT_UNKNOWN', `parent ${hex} is not known`);
+      parentObject = openEnvelope(envelope).entry.object;
+    }
+    if (parentObject !== object)
+      throw new LiuhenError('PARENT_UNKNOWN', `parent ${hex} belongs to another object`);
+  }
+
+  /** Synchronous, so the authority check sees exactly the log position the entry will take. */
+  #enqueue(signed: SignedEntry): Promise<Ack> {
+    if (this.#closed) throw new LiuhenError('NODE_CLOSED');
+    if (this.#queue.length >= (this.#options.maxPending ?? 20_000)) {
+      throw new LiuhenError('NODE_BUSY', `${this.#queue.length} entries are waiting for the disk`);
+    }
+    const { entry } = signed;
+    const verdict = checkAuthority({
+      genesis: this.genesis,
+      registry: this.#registry,
+      org: entry.org,
+      signer: entry.signer,
+      role: entry.role,
+      kind: entry.kind,
+      logIndex: this.size,
+      time: entry.time,
+      rolePolicy: this.#policy.mayRoleSign,
+    });
+    if (!verdict.ok) throw new LiuhenError(verdict.code, verdict.reason);
+    return new Promise<Ack>((resolve, reject) => {
+      this.#registry.apply(this.org, this.size, entry);
+      this.#queue.push({ signed, resolve, reject });
+      this.#queuedObjects.set(toHex(signed.id), entry.object);
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    const max = this.#options.blockMaxEntries ?? this.genesis.parameters.blockMaxEntries;
+    if (this.#queue.length >= max) {
+      void this.#commitLoop();
+    } else if (this.#timer === undefined) {
+      const interval = this.#options.blockIntervalMs ?? this.genesis.parameters.blockIntervalMs;
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.#commitLoop();
+      }, interval);
+    }
+  }
+
+  /** One commit at a time; entries arriving meanwhile form the next block. */
+  #commitLoop(): Promise<void> {
+    this.#committing ??= (async () => {
+      try {
+        while (this.#queue.length > 0) await this.#commitOne();
+      } finally {
+        this.#committing = undefined;
+      }
+    })();
+    return this.#committing;
+  }
+
+  async #commitOne(): Promise<void> {
+    const max = this.#options.blockMaxEntries ?? this.genesis.parameters.blockMaxEntries;
+    const batch = this.#queue.slice(0, max);
+    const started = performance.now();
+    try {
+      const { block, state, nodes } = cutBlock(
+        this.#state,
+        batch.map((p) => p.signed.envelope),
+        {
+          network: this.networkId,
+          org: this.org,
+          seed: this.#options.nodeSeed,
+          time: this.#now(),
+          // Static genesis until governance actions exist: position 0, the genesis hash.
+          governance: { seq: 0, hash: this.networkId },
+        },
+      );
+      await this.store.commitBlock({
+        header: block.header,
+        envelopes: block.envelopes,
+        entries: batch.map(({ signed: { id, entry } }) => ({
+          id,
+          object: entry.object,
+          kind: entry.kind,
+          signer: entry.signer,
+          time: entry.time,
+          parents: entry.parents,
+        })),
+        nodes,
+      });
+      this.#state = state;
+      this.#queue.splice(0, batch.length);
+      const first = (block.header.size - batch.length) as number;
+      for (const [i, p] of batch.entries()) {
+        this.#queuedObjects.delete(toHex(p.signed.id));
+        this.#reserved.delete(toHex(p.signed.id));
+        p.resolve({ id: toHex(p.signed.id), org: this.org, index: first + i, height: block.header.height });
+      }
+      this.#options.onBlock?.(block, performance.now() - started);
+    } catch (cause) {
+      // Nothing of this batch is durable: fail every queued entry (later ones were validated
+      // against positions that no longer exist) and rebuild state from what the store holds.
+      const failed = this.#queue.splice(0);
+      this.#queuedObjects.clear();
+      for (const p of failed) this.#reserved.delete(toHex(p.signed.id));
+      const error = new LiuhenError('STORAGE_FAILED', (cause as Error).message, { cause });
+      for (const p of failed) p.reject(error);
+      this.#reloading = this.#load()
+        .catch(() => undefined)
+        .finally(() => {
+          this.#reloading = undefined;
+        });
+      await this.#reloading;
+    }
+  }
+
+  /** Waits until everything accepted so far is durable. */
+  async flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    await this.#commitLoop();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+    await this.store.close();
+  }
+
+  async heads(object: string): Promise<Uint8Array[]> {
+    const stored = await this.store.objectHeads(object);
+    const queued = this.#queue.filter((p) => p.signed.entry.object === object).map((p) => p.signed);
+    if (queued.length === 0) return stored;
+    const superseded = new Set(queued.flatMap((s) => s.entry.parents.map(toHex)));
+    return [...stored, ...queued.map((s) => s.id)].filter((id) => !superseded.has(toHex(id)));
+  }
+
+  /** An object's committed entries in causal order. */
+  async trace(object: string): Promise<Array<SignedEntry & { org: string; index: number }>> {
+    const located = await this.store.objectEntries(object);
+    const entries = await Promise.all(
+      located.map(async ({ org, index }) => {
+        const envelope = await this.store.envelope(org, index);
+        if (!envelope)
+          throw new LiuhenError('STORAGE_FAILED', `index says ${org}/${index} exists but it does not`);
+        return { ...openEnvelope(envelope), org, index };
+      }),
+    );
+    return causalOrder(
+      entries.map((e) => ({ id: e.id, parents: e.entry.parents, time: e.entry.time, item: e })),
+    ).map((node) => node.item);
+  }
+
+  /** An entry with, on request, its inclusion proof to the header of the block that holds it. */
+  async entry(id: Uint8Array, withProof: boolean): Promise<LocatedEntry | undefined> {
+    const at = await this.store.locate(id);
+    if (!at) return undefined;
+    const envelope = await this.store.envelope(at.org, at.index);
+    if (!envelope) return undefined;
+    const signed = openEnvelope(envelope);
+    if (!withProof) return { ...signed, ...at };
+    const header = await this.store.headerCovering(at.org, at.index);
+    if (!header) throw new LiuhenError('STORAGE_FAILED', `no header covers ${at.org}/${at.index}`);
+    const proof = await this.store.inclusionProof(at.org, at.index, header.size);
+    return { ...signed, ...at, proof: { size: header.size, hashes: proof, header } };
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Whole-store verification: every org log, header by header — signature, hash chain, entry
+ * count, every entry (in worker threads, one per core), the Merkle root — then the stored log
+ * head and every blob. It reports each problem against the entry, block or blob it concerns and
+ * never stops at the first.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import {
+  type BlockHeader,
+  checkHeaderExtends,
+  equalBytes,
+  isLiuhenError,
+  MerkleFrontier,
+  toHex,
+  verifyHeaderSignature,
+} from '@liuhen/core';
+import type { Genesis } from '@liuhen/governance';
+import type { BlobStore, LedgerStore } from '@liuhen/store';
+import type { VerifyResult, VerifyTask } from './verify-worker.ts';
+
+export interface Finding {
+  kind: 'entry' | 'block' | 'log' | 'blob' | 'storage';
+  org?: string;
+  index?: number;
+  height?: number;
+  blob?: string;
+  code: string;
+  message: string;
+}
+
+export interface VerifyProgress {
+  done: number;
+  total: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  entries: number;
+  blocks: number;
+  blobs: number;
+  findings: Finding[];
+  seconds: number;
+}
+
+const BATCH = 512;
+
+class WorkerPool {
+  readonly #workers: Worker[];
+  readonly #waiting = new Map<number, (r: VerifyResult) => void>();
+  #next = 0;
+
+  constructor(size: number) {
+    const entry = new URL('./verify-worker-entry.mjs', import.meta.url);
+    this.#workers = Array.from({ length: size }, () => {
+      const worker = new Worker(entry);
+      worker.on('message', (r: VerifyResult) => {
+        this.#waiting.get(r.seq)?.(r);
+        this.#waiting.delete(r.seq);
+      });
+      return worker;
+    });
+  }
+
+  run(task: VerifyTask): Promise<VerifyResult> {
+    return new Promise((resolve) => {
+      this.#waiting.set(task.seq, resolve);
+      (this.#workers[this.#next++ % this.#workers.length] as Worker).postMessage(task);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+}
+
+export async function verifyStore(options: {
+  store: LedgerStore;
+  blobs?: BlobStore;
+  genesis: Genesis;
+  networkId: Uint8Array;
+  threads?: number;
+  onProgress?: (progress: VerifyProgress) => void;
+}): Promise<VerifyReport> {
+  const started = performance.now();
+  const { store, genesis, networkId } = options;
+  const findings: Finding[] = [];
+  const total = await store.entryCount().catch(() => 0);
+  const pool = new WorkerPool(options.threads ?? availableParallelism());
+  let done = 0;
+  let blocks = 0;
+  let seq = 0;
+  try {
+    for (const org of await store.orgs()) {
+      const member = genesis.orgs.find((o) => o.id === org);
+      if (!member) {
+        findings.push({
+          kind: 'log',
+          org,
+          code: 'UNKNOWN_ORG',
+          message: `a log for ${org}, which is not a member`,
+        });
+        continue;
+      }
+      let previous: BlockHeader | undefined;
+      const frontier = MerkleFrontier.empty();
+      try {
+        for await (const header of store.headers(org)) {
+          blocks++;
+          const at = { org, height: header.height };
+          try {
+            verifyHeaderSignature(header, member.nodeKey);
+            checkHeaderExtends(previous, header);
+          } catch (error) {
+            findings.push({ kind: 'block', ...at, ...describe(error) });
+          }
+          const from = frontier.size;
+          // Read the block's entries and verify them in parallel batches, keeping log order.
+          const tasks: Promise<VerifyResult>[] = [];
+          let batch: Uint8Array[] = [];
+          let expected = from;
+          for await (const { index, envelope } of store.envelopes(org, from, header.size)) {
+            if (index !== expected) {
+              findings.push({
+                kind: 'log',
+                org,
+                index: expected,
+                code: 'STORAGE_FAILED',
+                message: `entry ${expected} is missing`,
+              });
+            }
+            expected = index + 1;
+            batch.push(envelope);
+            if (batch.length === BATCH) {
+              tasks.push(
+                pool.run({
+                  seq: seq++,
+                  network: networkId,
+                  org,
+                  maxEntryBytes: genesis.parameters.maxEntryBytes,
+                  envelopes: batch,
+                }),
+              );
+              batch = [];
+            }
+          }
+          if (batch.length > 0) {
+            tasks.push(
+              pool.run({
+                seq: seq++,
+                network: networkId,
+                org,
+                maxEntryBytes: genesis.parameters.maxEntryBytes,
+                envelopes: batch,
+              }),
+            );
+          }
+          let offset = from;
+          for (const result of await Promise.all(tasks)) {
+            for (const [i, failure] of result.failures.entries()) {
+              if (failure)
+                findings.push({
+                  kind: 'entry',
+                  org,
+                  index: offset + i,
+                  height: header.height,
+                  code: failure.code,
+                  message: failure.message,
+                });
+              frontier.append(result.leafHashes[i] as Uint8Array);
+            }
+            offset += result.leafHashes.length;
+            done += result.leafHashes.length;
+            options.onProgress?.({ done, total });
+          }
+          if (frontier.size !== header.size) {
+            findings.push({
+              kind: 'block',
+              ...at,
+              code: 'BLOCK_MALFORMED',
+              message: `header says size ${header.size}, store holds ${frontier.size} entries`,
+            });
+          } else if (!equalBytes(frontier.root(), header.root)) {
+            findings.push({
+              kind: 'block',
+              ...at,
+              code: 'BLOCK_ROOT_MISMATCH',
+              message: `entries ${from}..${header.size - 1} do not give the signed root`,
+            });
+          }
+          previous = header;
+        }
+        const head = await store.logHead(org);
+        if (
+          head &&
+          previous &&
+          (head.header.height !== previous.height || !equalBytes(head.frontier.root(), frontier.root()))
+        ) {
+          findings.push({
+            kind: 'log',
+            org,
+            code: 'STORAGE_FAILED',
+            message: 'the stored log head disagrees with the header chain',
+          });
+        }
+      } catch (error) {
+        findings.push({ kind: 'storage', org, ...describe(error) });
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  let blobCount = 0;
+  if (options.blobs) {
+    try {
+      for await (const hash of options.blobs.list()) {
+        blobCount++;
+        try {
+          await options.blobs.verify(hash);
+        } catch (error) {
+          findings.push({ kind: 'blob', blob: toHex(hash), ...describe(error) });
+        }
+      }
+    } catch (error) {
+      findings.push({ kind: 'storage', ...describe(error) });
+    }
+  }
+  return {
+    ok: findings.length === 0,
+    entries: done,
+    blocks,
+    blobs: blobCount,
+    findings,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function describe(error: unknown): { code: string; message: string } {
+  if (isLiuhenError(error)) return { code: error.code, message: error.message };
+  return { code: 'STORAGE_FAILED', message: error instanceof Error ? error.message : String(error) };
+}

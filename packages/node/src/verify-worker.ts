@@ -1,0 +1,53 @@
+/**
+ * Worker side of whole-store verification: opens envelopes (decode, schema, network, signature)
+ * and hashes them as Merkle leaves. Pure CPU; the main thread does all I/O and ordering.
+ */
+import { parentPort } from 'node:worker_threads';
+import { leafHash, openEnvelope, toHex } from '@liuhen/core';
+
+export interface VerifyTask {
+  seq: number;
+  network: Uint8Array;
+  org: string;
+  maxEntryBytes: number;
+  envelopes: Uint8Array[];
+}
+
+export interface VerifyResult {
+  seq: number;
+  leafHashes: Uint8Array[];
+  /** Per envelope: undefined when valid, else the error code and message. */
+  failures: Array<{ offset: number; code: string; message: string } | undefined>;
+  ids: string[];
+}
+
+export function verifyEnvelopes(task: VerifyTask): VerifyResult {
+  const leafHashes: Uint8Array[] = [];
+  const failures: VerifyResult['failures'] = [];
+  const ids: string[] = [];
+  for (const [offset, envelope] of task.envelopes.entries()) {
+    leafHashes.push(leafHash(envelope));
+    try {
+      const opened = openEnvelope(envelope, { network: task.network, maxBytes: task.maxEntryBytes });
+      ids.push(toHex(opened.id));
+      failures.push(
+        opened.entry.org === task.org
+          ? undefined
+          : {
+              offset,
+              code: 'BLOCK_MALFORMED',
+              message: `entry of org ${opened.entry.org} in ${task.org}'s log`,
+            },
+      );
+    } catch (error) {
+      ids.push('');
+      const e = error as { code?: string; message?: string };
+      failures.push({ offset, code: e.code ?? 'INTERNAL', message: e.message ?? String(error) });
+    }
+  }
+  return { seq: task.seq, leafHashes, failures, ids };
+}
+
+parentPort?.on('message', (task: VerifyTask) => {
+  parentPort?.postMessage(verifyEnvelopes(task));
+});

@@ -1,0 +1,117 @@
+/** An in-process network of one org, with operators, on a real LevelDB in a temp dir. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildEntry, type EntryDraft, generateKeyPair, type KeyPair, signEntry } from '@liuhen/core';
+import {
+  appointmentBody,
+  creditCodeCheckCharacter,
+  DEFAULT_PARAMETERS,
+  encodeGenesis,
+  type Genesis,
+  networkId,
+  revocationBody,
+} from '@liuhen/governance';
+import { LedgerStore } from '@liuhen/store';
+import { LedgerNode, type LedgerNodeOptions } from '../src/ledger-node.ts';
+
+export const T0 = Date.parse('2026-03-01T00:00:00Z');
+
+export interface Fixture {
+  dir: string;
+  genesis: Genesis;
+  network: Uint8Array;
+  nodeKey: KeyPair;
+  open(options?: Partial<LedgerNodeOptions>): Promise<LedgerNode>;
+  cleanup(): void;
+}
+
+export function fixture(): Fixture {
+  const dir = mkdtempSync(join(tmpdir(), 'liuhen-node-test-'));
+  const nodeKey = generateKeyPair();
+  const first17 = '91440300MA5F00000';
+  const genesis: Genesis = {
+    version: 1,
+    name: 'test',
+    profile: 'pipe/1',
+    created: T0,
+    authorities: { keys: [generateKeyPair().publicKey], threshold: 1 },
+    orgs: [
+      {
+        id: 'contractor',
+        name: 'Test Contractor',
+        creditCode: first17 + creditCodeCheckCharacter(first17),
+        nodeKey: nodeKey.publicKey,
+        parties: ['contractor'],
+        bootstrap: [],
+      },
+    ],
+    parameters: { ...DEFAULT_PARAMETERS, blockIntervalMs: 10 },
+  };
+  const bytes = encodeGenesis(genesis);
+  const network = networkId(bytes);
+  return {
+    dir,
+    genesis,
+    network,
+    nodeKey,
+    open: async (options = {}) =>
+      LedgerNode.open({
+        store: await LedgerStore.open(join(dir, 'db')),
+        genesis,
+        networkId: network,
+        org: 'contractor',
+        nodeSeed: nodeKey.seed,
+        now: () => T0 + 86_400_000,
+        ...options,
+      }),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export async function appoint(node: LedgerNode, f: Fixture, roles: string[]): Promise<KeyPair> {
+  const operator = generateKeyPair();
+  await node.appendUnsigned(
+    {
+      object: 'operators',
+      kind: 'org.operator-appointed',
+      role: 'ORG',
+      time: T0,
+      body: appointmentBody({
+        operator: operator.publicKey,
+        name: 'Li Wei',
+        roles,
+        licence: 'L-1',
+        idHash: new Uint8Array(32),
+        validFrom: T0,
+        validUntil: T0 + 365 * 86_400_000,
+      }),
+    },
+    f.nodeKey.seed,
+  );
+  return operator;
+}
+
+export async function revoke(node: LedgerNode, f: Fixture, operator: Uint8Array): Promise<void> {
+  await node.appendUnsigned(
+    { object: 'operators', kind: 'org.operator-revoked', role: 'ORG', time: T0 + 1000, body: revocationBody({ operator, reason: 'left' }) },
+    f.nodeKey.seed,
+  );
+}
+
+export function envelope(f: Fixture, signer: KeyPair, draft: Partial<EntryDraft> = {}): Uint8Array {
+  return signEntry(
+    buildEntry({
+      network: f.network,
+      org: 'contractor',
+      object: 'seg:1',
+      kind: 'construction.joint-made',
+      time: T0 + 3_600_000,
+      signer: signer.publicKey,
+      role: 'QI',
+      body: { joint: 'J01' },
+      ...draft,
+    }),
+    signer.seed,
+  ).envelope;
+}

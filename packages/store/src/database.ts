@@ -1,0 +1,118 @@
+/**
+ * The few LevelDB operations the store uses, with binary keys and values, and every failure
+ * turned into a LiuhenError: callers above this file never see a `level` error.
+ */
+import { type ErrorCode, LiuhenError } from '@liuhen/core';
+import { Level } from 'level';
+import type { KeyRange } from './keys.ts';
+
+export type Database = Level<Uint8Array, Uint8Array>;
+
+export type Put = { type: 'put'; key: Uint8Array; value: Uint8Array };
+
+/** classic-level has compactRange; the universal `level` typings leave it out. */
+interface Compactable {
+  compactRange(start: Uint8Array, end: Uint8Array): Promise<void>;
+}
+
+function storeError(error: unknown, code: ErrorCode = 'STORE_UNAVAILABLE'): LiuhenError {
+  if (error instanceof LiuhenError) return error;
+  const levelCode = (error as { code?: unknown } | undefined)?.code;
+  // LevelDB reports checksum and format failures as corruption: retrying cannot help.
+  const mapped = levelCode === 'LEVEL_CORRUPTION' ? 'STORE_CORRUPT' : code;
+  return new LiuhenError(mapped, (error as Error | undefined)?.message, { cause: error });
+}
+
+/**
+ * classic-level hands out Buffers, whose `slice` aliases instead of copying; core copies hashes
+ * with `slice`, and callers compare with plain arrays. A plain view over the same bytes fixes
+ * both without a copy.
+ */
+function plain(bytes: Uint8Array): Uint8Array;
+function plain(bytes: Uint8Array | undefined): Uint8Array | undefined;
+function plain(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  return bytes && new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+async function guard<T>(operation: () => Promise<T>, code?: ErrorCode): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw storeError(error, code);
+  }
+}
+
+export async function openDatabase(path: string): Promise<Database> {
+  const db: Database = new Level<Uint8Array, Uint8Array>(path, {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+  });
+  await guard(() => db.open());
+  return db;
+}
+
+export function closeDatabase(db: Database): Promise<void> {
+  return guard(() => db.close());
+}
+
+export function get(db: Database, key: Uint8Array): Promise<Uint8Array | undefined> {
+  return guard(async () => plain(await db.get(key)));
+}
+
+export function getMany(db: Database, keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+  // `level`'s typings predate abstract-level 2, which yields undefined for a missing key.
+  return guard(async () =>
+    ((await db.getMany(keys)) as (Uint8Array | undefined)[]).map((value) => plain(value)),
+  );
+}
+
+/**
+ * The one durable write of a block: all of it or none of it, fsynced before it resolves. A
+ * chained batch, because abstract-level's array form clones every operation with the batch
+ * options and costs several times more per put.
+ */
+export function writeBatch(db: Database, puts: readonly Put[]): Promise<void> {
+  return guard(async () => {
+    const batch = db.batch();
+    try {
+      for (const { key, value } of puts) batch.put(key, value);
+    } catch (error) {
+      await batch.close();
+      throw error;
+    }
+    await batch.write({ sync: true });
+  }, 'STORAGE_FAILED');
+}
+
+/**
+ * Key/value pairs of a range, in key order (or reverse). The iterator reads ahead a bounded
+ * number of bytes, so a scan of any length holds little in memory.
+ */
+export async function* scan(
+  db: Database,
+  range: KeyRange,
+  options: { limit?: number; reverse?: boolean } = {},
+): AsyncGenerator<[Uint8Array, Uint8Array]> {
+  const iterator = db.iterator({
+    gte: range.gte,
+    lt: range.lt,
+    limit: options.limit ?? -1,
+    reverse: options.reverse ?? false,
+  });
+  try {
+    for (;;) {
+      const item = await guard(() => iterator.next());
+      if (item === undefined) return;
+      yield [plain(item[0]), plain(item[1])];
+    }
+  } finally {
+    await guard(() => iterator.close());
+  }
+}
+
+export async function compact(db: Database, range: KeyRange): Promise<void> {
+  const compactable = db as unknown as Partial<Compactable>;
+  if (typeof compactable.compactRange === 'function') {
+    await guard(() => (compactable as Compactable).compactRange(range.gte, range.lt));
+  }
+}

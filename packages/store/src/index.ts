@@ -1,0 +1,10 @@
+export { BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
+export {
+  type BlockWrite,
+  type EntryIndexRecord,
+  type EntryLocation,
+  type IndexedEntry,
+  type IndexQuery,
+  LedgerStore,
+  type LogHead,
+} from './ledger-store.ts';

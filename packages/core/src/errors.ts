@@ -94,3 +94,28 @@ export class LiuhenError extends Error {
 export function isLiuhenError(value: unknown, code?: ErrorCode): value is LiuhenError {
   return value instanceof LiuhenError && (code === undefined || value.code === code);
 }
+
+/**
+ * The code a call fails with, or 'ok' when it succeeds; anything that is not a LiuhenError is
+ * rethrown, so a test written with it fails on an untyped error.
+ */
+export function failureCode(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof LiuhenError) return error.code;
+    throw error;
+  }
+  return 'ok';
+}
+
+/** `failureCode` for a promise. */
+export async function failureCodeAsync(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof LiuhenError) return error.code;
+    throw error;
+  }
+  return 'ok';
+}

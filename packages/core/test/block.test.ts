@@ -15,7 +15,7 @@ import {
 import { fromHex, toBase64, utf8 } from '../src/bytes.ts';
 import { publicKeyFromSeed } from '../src/ed25519.ts';
 import { buildEntry, signEntry } from '../src/entry.ts';
-import { LiuhenError } from '../src/errors.ts';
+import { failureCode, LiuhenError } from '../src/errors.ts';
 import { sha256 } from '../src/hash.ts';
 import { formatSignedNote } from '../src/note.ts';
 
@@ -63,16 +63,6 @@ function chain(): { blocks: Block[]; states: LogState[] } {
   return { blocks, states };
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LiuhenError) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
-
 describe('blocks', () => {
   it('a verifier replays the chain from headers and entries alone', () => {
     const { blocks, states } = chain();
@@ -100,17 +90,17 @@ describe('blocks', () => {
   it('refuses a header signed by another key', () => {
     const { blocks } = chain();
     const otherKey = publicKeyFromSeed(new Uint8Array(32).fill(9));
-    expect(codeOf(() => applyBlock(emptyLogState(), blocks[0] as Block, { nodeKey: otherKey }))).toBe(
+    expect(failureCode(() => applyBlock(emptyLogState(), blocks[0] as Block, { nodeKey: otherKey }))).toBe(
       'NOTE_UNSIGNED',
     );
   });
 
   it('refuses a block that skips or replays a height', () => {
     const { blocks, states } = chain();
-    expect(codeOf(() => applyBlock(states[0] as LogState, blocks[1] as Block, { nodeKey }))).toBe(
+    expect(failureCode(() => applyBlock(states[0] as LogState, blocks[1] as Block, { nodeKey }))).toBe(
       'BLOCK_CHAIN_BROKEN',
     );
-    expect(codeOf(() => applyBlock(states[2] as LogState, blocks[1] as Block, { nodeKey }))).toBe(
+    expect(failureCode(() => applyBlock(states[2] as LogState, blocks[1] as Block, { nodeKey }))).toBe(
       'BLOCK_CHAIN_BROKEN',
     );
   });
@@ -119,14 +109,16 @@ describe('blocks', () => {
     const { blocks, states } = chain();
     const block = blocks[2] as Block;
     const swapped = { ...block, envelopes: [...block.envelopes].reverse() };
-    expect(codeOf(() => applyBlock(states[2] as LogState, swapped, { nodeKey }))).toBe('BLOCK_ROOT_MISMATCH');
+    expect(failureCode(() => applyBlock(states[2] as LogState, swapped, { nodeKey }))).toBe(
+      'BLOCK_ROOT_MISMATCH',
+    );
     const short = { ...block, envelopes: block.envelopes.slice(1) };
-    expect(codeOf(() => applyBlock(states[2] as LogState, short, { nodeKey }))).toBe('BLOCK_MALFORMED');
+    expect(failureCode(() => applyBlock(states[2] as LogState, short, { nodeKey }))).toBe('BLOCK_MALFORMED');
   });
 
   it('refuses an entry of another org inside a block', () => {
     const cut = cutBlock(emptyLogState(), envelopes(0, 2, 'lab'), { ...options, time: 1 });
-    expect(codeOf(() => applyBlock(emptyLogState(), cut.block, { nodeKey }))).toBe('BLOCK_MALFORMED');
+    expect(failureCode(() => applyBlock(emptyLogState(), cut.block, { nodeKey }))).toBe('BLOCK_MALFORMED');
   });
 
   it('refuses a tampered entry inside a block', () => {
@@ -146,8 +138,8 @@ describe('blocks', () => {
     const [b1, b2] = blocks.map((b) => b.header);
     expect(() => checkHeaderExtends(undefined, b1 as never)).not.toThrow();
     expect(() => checkHeaderExtends(b1, b2 as never)).not.toThrow();
-    expect(codeOf(() => checkHeaderExtends(undefined, b2 as never))).toBe('BLOCK_CHAIN_BROKEN');
-    expect(codeOf(() => checkHeaderExtends(b2, b1 as never))).toBe('BLOCK_CHAIN_BROKEN');
+    expect(failureCode(() => checkHeaderExtends(undefined, b2 as never))).toBe('BLOCK_CHAIN_BROKEN');
+    expect(failureCode(() => checkHeaderExtends(b2, b1 as never))).toBe('BLOCK_CHAIN_BROKEN');
   });
 
   it('rejects header texts that are not in canonical form', () => {

@@ -3,17 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../src/bytes.ts';
 import { type CborValue, decodeCanonical, encodeCanonical } from '../src/cbor.ts';
-import { LiuhenError } from '../src/errors.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LiuhenError) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
+import { failureCode, LiuhenError } from '../src/errors.ts';
 
 describe('deterministic CBOR encoding', () => {
   it.each([
@@ -49,7 +39,7 @@ describe('deterministic CBOR encoding', () => {
     ['Infinity', Number.POSITIVE_INFINITY],
     ['a bigint', 1n],
   ])('refuses to encode %s', (_name, value) => {
-    expect(codeOf(() => encodeCanonical(value as unknown as CborValue))).toBe('CBOR_UNSUPPORTED_TYPE');
+    expect(failureCode(() => encodeCanonical(value as unknown as CborValue))).toBe('CBOR_UNSUPPORTED_TYPE');
   });
 });
 
@@ -79,18 +69,20 @@ describe('strict decoding', () => {
     ['negative zero', 'f98000', 'CBOR_NON_CANONICAL'],
     ['invalid UTF-8', '61ff', 'CBOR_NON_CANONICAL'],
   ])('rejects %s', (_name, hex, code) => {
-    expect(codeOf(() => decodeCanonical(fromHex(hex)))).toBe(code);
+    expect(failureCode(() => decodeCanonical(fromHex(hex)))).toBe(code);
   });
 
   it('rejects input over the size limit before parsing', () => {
-    expect(codeOf(() => decodeCanonical(new Uint8Array(11), { maxBytes: 10 }))).toBe('CBOR_TOO_LARGE');
+    expect(failureCode(() => decodeCanonical(new Uint8Array(11), { maxBytes: 10 }))).toBe('CBOR_TOO_LARGE');
   });
 
   it('rejects nesting beyond the depth limit, and survives very deep input', () => {
-    expect(codeOf(() => decodeCanonical(fromHex('818181818100'), { maxDepth: 4 }))).toBe('CBOR_TOO_DEEP');
+    expect(failureCode(() => decodeCanonical(fromHex('818181818100'), { maxDepth: 4 }))).toBe(
+      'CBOR_TOO_DEEP',
+    );
     const deep = new Uint8Array(200_000).fill(0x81);
     deep[deep.length - 1] = 0;
-    expect(codeOf(() => decodeCanonical(deep))).toMatch(/^CBOR_TOO_DEEP$/);
+    expect(failureCode(() => decodeCanonical(deep))).toMatch(/^CBOR_TOO_DEEP$/);
   });
 
   it('round-trips a realistic entry body', () => {

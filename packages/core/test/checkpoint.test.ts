@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fromBase64, toBase64, toHex, utf8 } from '../src/bytes.ts';
 import { type Checkpoint, formatCheckpoint, parseCheckpoint } from '../src/checkpoint.ts';
 import { publicKeyFromSeed } from '../src/ed25519.ts';
-import { LiuhenError } from '../src/errors.ts';
+import { failureCode, LiuhenError } from '../src/errors.ts';
 import { sha256 } from '../src/hash.ts';
 import {
   ed25519Verifier,
@@ -12,16 +12,7 @@ import {
   signNoteEd25519,
   verifyNote,
 } from '../src/note.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LiuhenError) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
+import { tricky } from './arbitraries.ts';
 
 // The example of c2sp.org/tlog-checkpoint (github.com/C2SP/C2SP, tlog-checkpoint.md).
 const SPEC_TEXT = 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n';
@@ -117,7 +108,7 @@ describe('strict checkpoint parsing', () => {
     ['a control character in the origin', `o\x00\n1\n${rootLine}\n`],
     ['a lone surrogate in an extension', `o\n1\n${rootLine}\n\ud800\n`],
   ])('rejects %s', (_name, text) => {
-    expect(codeOf(() => parseCheckpoint(text))).toBe('CHECKPOINT_MALFORMED');
+    expect(failureCode(() => parseCheckpoint(text))).toBe('CHECKPOINT_MALFORMED');
   });
 
   it.each([
@@ -132,35 +123,9 @@ describe('strict checkpoint parsing', () => {
     ['an empty extension', { ...base, extensions: [''] }],
     ['a two-line extension', { ...base, extensions: ['a\nb'] }],
   ] as Array<[string, Checkpoint]>)('refuses to format %s', (_name, c) => {
-    expect(codeOf(() => formatCheckpoint(c))).toBe('CHECKPOINT_MALFORMED');
+    expect(failureCode(() => formatCheckpoint(c))).toBe('CHECKPOINT_MALFORMED');
   });
 });
-
-/** Strings that stress the parsers: separators, controls, lone surrogates, any BMP code unit. */
-const tricky = (maxLength: number) =>
-  fc
-    .array(
-      fc.oneof(
-        fc.constantFrom(
-          '\n',
-          '\n\n',
-          '\u2014 ',
-          ' ',
-          '+',
-          '=',
-          'A',
-          '0',
-          '\r',
-          '\t',
-          '\0',
-          '\ud800',
-          '\ufeff',
-        ),
-        fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
-      ),
-      { maxLength },
-    )
-    .map((parts) => parts.join(''));
 
 /** Independent of the code under test: no character below U+0020, no lone surrogate. */
 const printable = (s: string) => [...s].every((ch) => ch >= ' ' && !/\p{Cs}/u.test(ch));

@@ -4,7 +4,7 @@ import { concatBytes, fromUtf8, toHex, u64be, utf8 } from '../src/bytes.ts';
 import { formatCheckpoint } from '../src/checkpoint.ts';
 import { cosign, cosignatureMessage, cosignatureVerifier, verifyCosignature } from '../src/cosignature.ts';
 import { publicKeyFromSeed } from '../src/ed25519.ts';
-import { LiuhenError } from '../src/errors.ts';
+import { failureCode, LiuhenError } from '../src/errors.ts';
 import { sha256 } from '../src/hash.ts';
 import {
   cosignatureTimestamp,
@@ -17,16 +17,7 @@ import {
   signNoteEd25519,
   verifyNote,
 } from '../src/note.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LiuhenError) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
+import { tricky } from './arbitraries.ts';
 
 // c2sp.org/tlog-cosignature (github.com/C2SP/C2SP, tlog-cosignature.md): the example checkpoint,
 // its example cosignature line, and the example signed message for the same timestamp.
@@ -54,32 +45,6 @@ const TD_COSIGNATURE =
   'ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJXORmnFBOBA==';
 const TD_NOTE_SIGNATURE =
   'eQjRQm6eSKzFoiYalgwCPXu2y3ijtg68is9M46JKxuZB+dRfTmeQeDBoXnvxZx2ugnkyV+MUMLXpWs1hPb/W/4xkNQY=';
-
-/** Strings that stress the parsers: separators, controls, lone surrogates, any BMP code unit. */
-const tricky = (maxLength: number) =>
-  fc
-    .array(
-      fc.oneof(
-        fc.constantFrom(
-          '\n',
-          '\n\n',
-          '\u2014 ',
-          ' ',
-          '+',
-          '=',
-          'A',
-          '0',
-          '\r',
-          '\t',
-          '\0',
-          '\ud800',
-          '\ufeff',
-        ),
-        fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
-      ),
-      { maxLength },
-    )
-    .map((parts) => parts.join(''));
 
 function signatureFromLine(line: string): NoteSignature {
   return parseSignedNote(`x\n\n${line}`).signatures[0] as NoteSignature;
@@ -109,7 +74,7 @@ describe('cosignature vectors', () => {
 
   it('reads the transparency-dev timestamp, refuses a plain Ed25519 note signature', () => {
     expect(cosignatureTimestamp(signatureFromLine(`— w ${TD_COSIGNATURE}\n`))).toBe(1727964367);
-    expect(codeOf(() => cosignatureTimestamp(signatureFromLine(`— w ${TD_NOTE_SIGNATURE}\n`)))).toBe(
+    expect(failureCode(() => cosignatureTimestamp(signatureFromLine(`— w ${TD_NOTE_SIGNATURE}\n`)))).toBe(
       'COSIGNATURE_MALFORMED',
     );
   });
@@ -132,7 +97,7 @@ describe('cosignature vectors', () => {
     const note = parseSignedNote(`${SIGSUM_CHECKPOINT}\n${SIGSUM_LINES.slice(0, 3).join('')}`);
     expect(verifyNote(note, [witness])).toEqual([witness]);
     const withBad = parseSignedNote(`${SIGSUM_CHECKPOINT}\n${SIGSUM_LINES.join('')}`);
-    expect(codeOf(() => verifyNote(withBad, [witness]))).toBe('COSIGNATURE_MALFORMED');
+    expect(failureCode(() => verifyNote(withBad, [witness]))).toBe('COSIGNATURE_MALFORMED');
   });
 });
 
@@ -172,34 +137,34 @@ describe('cosigning and verification', () => {
   it('fails when the checkpoint, an extension line, the timestamp or the signature changes', () => {
     const otherSize = checkpoint.replace('\n42\n', '\n43\n');
     const otherExtension = checkpoint.replace('height 7', 'height 8');
-    expect(codeOf(() => verifyCosignature(otherSize, sig1, w1))).toBe('SIGNATURE_INVALID');
-    expect(codeOf(() => verifyCosignature(otherExtension, sig1, w1))).toBe('SIGNATURE_INVALID');
+    expect(failureCode(() => verifyCosignature(otherSize, sig1, w1))).toBe('SIGNATURE_INVALID');
+    expect(failureCode(() => verifyCosignature(otherExtension, sig1, w1))).toBe('SIGNATURE_INVALID');
     for (let i = 0; i < sig1.signature.length; i++) {
       const signature = sig1.signature.slice();
       signature[i] = (signature[i] as number) ^ 1;
       // Bit 56 of the timestamp puts it beyond 2^53 − 1, which is refused before the signature check.
       const code = i === 0 ? 'COSIGNATURE_MALFORMED' : 'SIGNATURE_INVALID';
-      expect(codeOf(() => verifyCosignature(checkpoint, { ...sig1, signature }, w1))).toBe(code);
+      expect(failureCode(() => verifyCosignature(checkpoint, { ...sig1, signature }, w1))).toBe(code);
     }
   });
 
   it('refuses a signature by another cosigner, and a verifier of the wrong type', () => {
-    expect(codeOf(() => verifyCosignature(checkpoint, sig1, w2))).toBe('SIGNATURE_INVALID');
+    expect(failureCode(() => verifyCosignature(checkpoint, sig1, w2))).toBe('SIGNATURE_INVALID');
     const asLogKey = ed25519Verifier('w1.example/witness', w1.publicKey);
-    expect(codeOf(() => verifyCosignature(checkpoint, sig1, asLogKey))).toBe('VKEY_MALFORMED');
+    expect(failureCode(() => verifyCosignature(checkpoint, sig1, asLogKey))).toBe('VKEY_MALFORMED');
     // Under an Ed25519 verifier of the same name and key, the key ID differs: the line is unknown.
-    expect(codeOf(() => verifyNote({ text: checkpoint, signatures: [sig1] }, [asLogKey]))).toBe(
+    expect(failureCode(() => verifyNote({ text: checkpoint, signatures: [sig1] }, [asLogKey]))).toBe(
       'NOTE_UNSIGNED',
     );
   });
 
   it('refuses malformed cosignatures: wrong length, timestamp beyond 2^53 − 1', () => {
     const short = { ...sig1, signature: sig1.signature.subarray(0, 71) };
-    expect(codeOf(() => verifyCosignature(checkpoint, short, w1))).toBe('COSIGNATURE_MALFORMED');
+    expect(failureCode(() => verifyCosignature(checkpoint, short, w1))).toBe('COSIGNATURE_MALFORMED');
     const future = { ...sig1, signature: concatBytes(u64be(2n ** 53n), sig1.signature.subarray(8)) };
-    expect(codeOf(() => verifyCosignature(checkpoint, future, w1))).toBe('COSIGNATURE_MALFORMED');
+    expect(failureCode(() => verifyCosignature(checkpoint, future, w1))).toBe('COSIGNATURE_MALFORMED');
     const max = { ...sig1, signature: concatBytes(u64be(2n ** 64n - 1n), sig1.signature.subarray(8)) };
-    expect(codeOf(() => verifyNote({ text: checkpoint, signatures: [max] }, [w1]))).toBe(
+    expect(failureCode(() => verifyNote({ text: checkpoint, signatures: [max] }, [w1]))).toBe(
       'COSIGNATURE_MALFORMED',
     );
   });
@@ -213,11 +178,11 @@ describe('cosigning and verification', () => {
     ['an empty witness name', checkpoint, '', 1, 'VKEY_MALFORMED'],
     ['a text that is not a checkpoint', 'just a note\n', 'w', 1, 'CHECKPOINT_MALFORMED'],
   ])('refuses to cosign with %s', (_name, text, name, timestamp, code) => {
-    expect(codeOf(() => cosign(text, name, witnessSeed, timestamp))).toBe(code);
+    expect(failureCode(() => cosign(text, name, witnessSeed, timestamp))).toBe(code);
   });
 
   it('refuses to verify against a text that is not a checkpoint', () => {
-    expect(codeOf(() => verifyCosignature('just a note\n', sig1, w1))).toBe('CHECKPOINT_MALFORMED');
+    expect(failureCode(() => verifyCosignature('just a note\n', sig1, w1))).toBe('CHECKPOINT_MALFORMED');
   });
 
   it('random and mutated cosignatures only ever produce a LiuhenError', () => {

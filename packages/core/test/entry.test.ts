@@ -14,7 +14,7 @@ import {
   openEnvelope,
   signEntry,
 } from '../src/entry.ts';
-import { LiuhenError } from '../src/errors.ts';
+import { failureCode, LiuhenError } from '../src/errors.ts';
 import { sha256 } from '../src/hash.ts';
 
 const seed = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
@@ -32,16 +32,6 @@ function draft(overrides: Partial<EntryDraft> = {}): EntryDraft {
     body: { joint: 'J07', type: 'rubber-ring', chainage: [42.5, 42.5] },
     ...overrides,
   };
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LiuhenError) return error.code;
-    throw error;
-  }
-  return 'ok';
 }
 
 describe('entries', () => {
@@ -64,13 +54,13 @@ describe('entries', () => {
     const entry = buildEntry(draft({ parents: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] }));
     const map = decodeCanonical(encodeEntry(entry)) as Record<string, unknown>;
     map.parents = [...(map.parents as Uint8Array[])].reverse();
-    expect(codeOf(() => decodeEntry(encodeCanonical(map as never)))).toBe('ENTRY_INVALID');
+    expect(failureCode(() => decodeEntry(encodeCanonical(map as never)))).toBe('ENTRY_INVALID');
   });
 
   it('signs over the domain-separated prefix, not the bare bytes', () => {
     const signed = signEntry(buildEntry(draft()), seed);
     const bare = encodeEnvelope(signed.entryBytes, signMessage(seed, signed.entryBytes));
-    expect(codeOf(() => openEnvelope(bare))).toBe('SIGNATURE_INVALID');
+    expect(failureCode(() => openEnvelope(bare))).toBe('SIGNATURE_INVALID');
     expect(toHex(entrySigningMessage(signed.entryBytes)).startsWith(toHex(utf8('liuhen/entry/v1\n')))).toBe(
       true,
     );
@@ -78,16 +68,16 @@ describe('entries', () => {
 
   it('rejects an entry of another network', () => {
     const signed = signEntry(buildEntry(draft()), seed);
-    expect(codeOf(() => openEnvelope(signed.envelope, { network: new Uint8Array(32) }))).toBe(
+    expect(failureCode(() => openEnvelope(signed.envelope, { network: new Uint8Array(32) }))).toBe(
       'ENTRY_WRONG_NETWORK',
     );
   });
 
   it('rejects oversized entries on both sides', () => {
     const big = buildEntry(draft({ body: { note: 'x'.repeat(2000) } }));
-    expect(codeOf(() => encodeEntry(big, 1000))).toBe('ENTRY_TOO_LARGE');
+    expect(failureCode(() => encodeEntry(big, 1000))).toBe('ENTRY_TOO_LARGE');
     const signed = signEntry(big, seed);
-    expect(codeOf(() => openEnvelope(signed.envelope, { maxBytes: 1000 }))).toBe('ENTRY_TOO_LARGE');
+    expect(failureCode(() => openEnvelope(signed.envelope, { maxBytes: 1000 }))).toBe('ENTRY_TOO_LARGE');
   });
 
   it.each([
@@ -106,13 +96,13 @@ describe('entries', () => {
     ],
     ['a bad classification', { classification: 'secret' as never }],
   ])('refuses to build an entry with %s', (_name, overrides) => {
-    expect(codeOf(() => buildEntry(draft(overrides as Partial<EntryDraft>)))).toBe('ENTRY_INVALID');
+    expect(failureCode(() => buildEntry(draft(overrides as Partial<EntryDraft>)))).toBe('ENTRY_INVALID');
   });
 
   it('refuses unknown top-level keys in received bytes', () => {
     const map = decodeCanonical(encodeEntry(buildEntry(draft()))) as Record<string, unknown>;
     map.extra = 1;
-    expect(codeOf(() => decodeEntry(encodeCanonical(map as never)))).toBe('ENTRY_INVALID');
+    expect(failureCode(() => decodeEntry(encodeCanonical(map as never)))).toBe('ENTRY_INVALID');
   });
 
   it('detects every single-byte change of a signed envelope', () => {

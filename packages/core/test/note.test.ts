@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromBase64, toBase64, toHex, u64be, utf8 } from '../src/bytes.ts';
 import { publicKeyFromSeed } from '../src/ed25519.ts';
-import { LiuhenError } from '../src/errors.ts';
+import { failureCode, LiuhenError } from '../src/errors.ts';
 import { sha256 } from '../src/hash.ts';
 import {
   DEFAULT_MAX_NOTE_BYTES,
@@ -21,16 +21,7 @@ import {
   verifierKeyString,
   verifyNote,
 } from '../src/note.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LiuhenError) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
+import { tricky } from './arbitraries.ts';
 
 // Test data of golang.org/x/mod/sumdb/note (github.com/golang/mod, sumdb/note/note_test.go).
 const PETER_SKEY_DATA = 'AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz'; // 0x01 || seed
@@ -89,7 +80,7 @@ describe('reference vectors', () => {
     expect(verifyNote(note, [peter])).toEqual([peter]);
     expect(verifyNote(note, [enoch])).toEqual([enoch]);
     expect(verifyNote(note, [enoch, peter])).toEqual([peter, enoch]);
-    expect(codeOf(() => verifyNote(note, []))).toBe('NOTE_UNSIGNED');
+    expect(failureCode(() => verifyNote(note, []))).toBe('NOTE_UNSIGNED');
   });
 
   it('verifies a real sum.golang.org checkpoint', () => {
@@ -103,7 +94,7 @@ describe('reference vectors', () => {
     // Go inserts "ABCD" at byte 60; the em dash is 3 bytes in UTF-8 and 1 code unit here.
     const corrupt = (line: string) => `${line.slice(0, 58)}ABCD${line.slice(58)}`;
     const bad = parseSignedNote(`${TEXT}\n${corrupt(PETER_SIG)}`);
-    expect(codeOf(() => verifyNote(bad, [peter]))).toBe('SIGNATURE_INVALID');
+    expect(failureCode(() => verifyNote(bad, [peter]))).toBe('SIGNATURE_INVALID');
     const mixed = parseSignedNote(
       `${TEXT}\n${PETER_SIG}${PETER_SIG}${ENOCH_SIG}${ENOCH_SIG}${corrupt(ENOCH_SIG)}`,
     );
@@ -115,10 +106,10 @@ describe('reference vectors', () => {
     expect(parseSignedNote(`${TEXT}\n${PETER_SIG.repeat(DEFAULT_MAX_SIGNATURES)}`).signatures).toHaveLength(
       100,
     );
-    expect(codeOf(() => parseSignedNote(`${TEXT}\n${PETER_SIG.repeat(101)}`))).toBe('NOTE_MALFORMED');
-    expect(codeOf(() => parseSignedNote(`${TEXT}\n${PETER_SIG.repeat(17)}`, { maxSignatures: 16 }))).toBe(
-      'NOTE_MALFORMED',
-    );
+    expect(failureCode(() => parseSignedNote(`${TEXT}\n${PETER_SIG.repeat(101)}`))).toBe('NOTE_MALFORMED');
+    expect(
+      failureCode(() => parseSignedNote(`${TEXT}\n${PETER_SIG.repeat(17)}`, { maxSignatures: 16 })),
+    ).toBe('NOTE_MALFORMED');
   });
 
   it.each([
@@ -132,12 +123,12 @@ describe('reference vectors', () => {
     ],
     ['a line that is not a signature', `${TEXT}\n${PETER_SIG}Unexpected line.\n`],
   ])('rejects the Go reference bad message: %s', (_name, message) => {
-    expect(codeOf(() => parseSignedNote(message))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => parseSignedNote(message))).toBe('NOTE_MALFORMED');
   });
 
   it('rejects the Go reference bad message with an invalid UTF-8 byte', () => {
     expect(
-      codeOf(() => parseSignedNote(concatBytes(Uint8Array.of(0xff), utf8(`${TEXT}\n${PETER_SIG}`)))),
+      failureCode(() => parseSignedNote(concatBytes(Uint8Array.of(0xff), utf8(`${TEXT}\n${PETER_SIG}`)))),
     ).toBe('NOTE_MALFORMED');
   });
 
@@ -145,13 +136,13 @@ describe('reference vectors', () => {
     for (let i = 0; i <= PETER_VKEY.length; i++) {
       for (let j = i + 1; j <= PETER_VKEY.length; j++) {
         if (i === 0 && j === PETER_VKEY.length) continue;
-        expect(codeOf(() => parseVerifierKey(PETER_VKEY.slice(i, j)))).not.toBe('ok');
+        expect(failureCode(() => parseVerifierKey(PETER_VKEY.slice(i, j)))).not.toBe('ok');
       }
     }
     for (let i = 0; i < PETER_VKEY.length; i++) {
       const changed =
         PETER_VKEY.slice(0, i) + String.fromCharCode(PETER_VKEY.charCodeAt(i) + 1) + PETER_VKEY.slice(i + 1);
-      expect(codeOf(() => parseVerifierKey(changed))).not.toBe('ok');
+      expect(failureCode(() => parseVerifierKey(changed))).not.toBe('ok');
     }
   });
 
@@ -170,14 +161,16 @@ describe('reference vectors', () => {
     ['+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW', 'VKEY_MALFORMED'],
     ['PeterNeumann+c74f20a3+', 'VKEY_MALFORMED'],
   ])('rejects the verifier key %s', (vkey, code) => {
-    expect(codeOf(() => parseVerifierKey(vkey))).toBe(code);
+    expect(failureCode(() => parseVerifierKey(vkey))).toBe(code);
   });
 
   it('checks the key ID before the key, then the key length', () => {
     const key = concatBytes(Uint8Array.of(SIG_TYPE_ED25519), publicKeyFromSeed(peterSeed), Uint8Array.of(0));
     const id = toHex(sha256(concatBytes(utf8('PeterNeumann\n'), key)).subarray(0, 4));
-    expect(codeOf(() => parseVerifierKey(`PeterNeumann+${id}+${toBase64(key)}`))).toBe('KEY_LENGTH');
-    expect(codeOf(() => parseVerifierKey(`PeterNeumann+00000000+${toBase64(key)}`))).toBe('VKEY_MALFORMED');
+    expect(failureCode(() => parseVerifierKey(`PeterNeumann+${id}+${toBase64(key)}`))).toBe('KEY_LENGTH');
+    expect(failureCode(() => parseVerifierKey(`PeterNeumann+00000000+${toBase64(key)}`))).toBe(
+      'VKEY_MALFORMED',
+    );
   });
 
   it('parses the transparency-dev verifier keys of both supported types', () => {
@@ -227,7 +220,7 @@ describe('strict parsing', () => {
     ['an empty input', ''],
     ['a lone newline', '\n'],
   ])('rejects %s', (_name, note) => {
-    expect(codeOf(() => parseSignedNote(note))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => parseSignedNote(note))).toBe('NOTE_MALFORMED');
   });
 
   it.each([
@@ -237,7 +230,7 @@ describe('strict parsing', () => {
     ['a truncated sequence', [0xe2, 0x80]],
     ['a byte-order mark, which the UTF-8 decoder would drop', [0xef, 0xbb, 0xbf]],
   ])('rejects bytes with %s', (_name, prefix) => {
-    expect(codeOf(() => parseSignedNote(concatBytes(Uint8Array.from(prefix), utf8(GOOD))))).toBe(
+    expect(failureCode(() => parseSignedNote(concatBytes(Uint8Array.from(prefix), utf8(GOOD))))).toBe(
       'NOTE_MALFORMED',
     );
   });
@@ -246,13 +239,13 @@ describe('strict parsing', () => {
     const size = utf8(GOOD).length;
     expect(parseSignedNote(GOOD, { maxBytes: size }).text).toBe(TEXT);
     expect(parseSignedNote(utf8(GOOD), { maxBytes: size }).text).toBe(TEXT);
-    expect(codeOf(() => parseSignedNote(GOOD, { maxBytes: size - 1 }))).toBe('NOTE_MALFORMED');
-    expect(codeOf(() => parseSignedNote(utf8(GOOD), { maxBytes: size - 1 }))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => parseSignedNote(GOOD, { maxBytes: size - 1 }))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => parseSignedNote(utf8(GOOD), { maxBytes: size - 1 }))).toBe('NOTE_MALFORMED');
     // The em dash is one code unit but three bytes: the limit is on bytes.
     expect(GOOD.length).toBeLessThan(size);
-    expect(codeOf(() => parseSignedNote(GOOD, { maxBytes: GOOD.length }))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => parseSignedNote(GOOD, { maxBytes: GOOD.length }))).toBe('NOTE_MALFORMED');
     const large = `${'x'.repeat(DEFAULT_MAX_NOTE_BYTES)}\n\n${PETER_SIG}`;
-    expect(codeOf(() => parseSignedNote(large))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => parseSignedNote(large))).toBe('NOTE_MALFORMED');
     expect(parseSignedNote(large, { maxBytes: 2 * DEFAULT_MAX_NOTE_BYTES }).signatures).toHaveLength(1);
   });
 
@@ -294,25 +287,25 @@ describe('formatting and signing', () => {
     ['an empty signature', { text: TEXT, signatures: [{ ...sig, signature: new Uint8Array(0) }] }],
     ['an oversize note', { text: `${'x'.repeat(DEFAULT_MAX_NOTE_BYTES)}\n`, signatures: [sig] }],
   ] as Array<[string, SignedNote]>)('refuses to format %s', (_name, note) => {
-    expect(codeOf(() => formatSignedNote(note))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => formatSignedNote(note))).toBe('NOTE_MALFORMED');
   });
 
   it('refuses to sign an invalid text or with an invalid name or seed', () => {
-    expect(codeOf(() => signNoteEd25519('abc', 'a', seedA))).toBe('NOTE_MALFORMED');
-    expect(codeOf(() => signNoteEd25519('a\0\n', 'a', seedA))).toBe('NOTE_MALFORMED');
-    expect(codeOf(() => signNoteEd25519(TEXT, 'a b', seedA))).toBe('VKEY_MALFORMED');
-    expect(codeOf(() => signNoteEd25519(TEXT, 'a+b', seedA))).toBe('VKEY_MALFORMED');
-    expect(codeOf(() => signNoteEd25519(TEXT, 'a', seedA.subarray(1)))).toBe('KEY_LENGTH');
+    expect(failureCode(() => signNoteEd25519('abc', 'a', seedA))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => signNoteEd25519('a\0\n', 'a', seedA))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => signNoteEd25519(TEXT, 'a b', seedA))).toBe('VKEY_MALFORMED');
+    expect(failureCode(() => signNoteEd25519(TEXT, 'a+b', seedA))).toBe('VKEY_MALFORMED');
+    expect(failureCode(() => signNoteEd25519(TEXT, 'a', seedA.subarray(1)))).toBe('KEY_LENGTH');
   });
 
   it('builds verifiers only for supported types and valid keys', () => {
     const publicKey = publicKeyFromSeed(seedA);
     expect(noteVerifier('a', SIG_TYPE_COSIGNATURE_V1, publicKey).keyHash).toEqual(keyHash('a', 4, publicKey));
-    expect(codeOf(() => noteVerifier('a', 0x02, publicKey))).toBe('VKEY_MALFORMED');
-    expect(codeOf(() => ed25519Verifier('', publicKey))).toBe('VKEY_MALFORMED');
-    expect(codeOf(() => ed25519Verifier('a', publicKey.subarray(1)))).toBe('KEY_LENGTH');
-    expect(codeOf(() => ed25519Verifier('a', new Uint8Array(32)))).toBe('KEY_SMALL_ORDER');
-    expect(codeOf(() => keyHash('a', 256, publicKey))).toBe('VKEY_MALFORMED');
+    expect(failureCode(() => noteVerifier('a', 0x02, publicKey))).toBe('VKEY_MALFORMED');
+    expect(failureCode(() => ed25519Verifier('', publicKey))).toBe('VKEY_MALFORMED');
+    expect(failureCode(() => ed25519Verifier('a', publicKey.subarray(1)))).toBe('KEY_LENGTH');
+    expect(failureCode(() => ed25519Verifier('a', new Uint8Array(32)))).toBe('KEY_SMALL_ORDER');
+    expect(failureCode(() => keyHash('a', 256, publicKey))).toBe('VKEY_MALFORMED');
   });
 
   it('computes key IDs over name, newline, type byte and key', () => {
@@ -341,7 +334,7 @@ describe('verification', () => {
       for (const mask of [0x01, 0x20, 0x80]) {
         const tampered = bytes.slice();
         tampered[i] = (tampered[i] as number) ^ mask;
-        expect(codeOf(() => verifyNote(parseSignedNote(tampered), [a]))).not.toBe('ok');
+        expect(failureCode(() => verifyNote(parseSignedNote(tampered), [a]))).not.toBe('ok');
       }
     }
   });
@@ -367,27 +360,31 @@ describe('verification', () => {
     const [sigA] = note.signatures as [NoteSignature];
     const renamed = { ...sigA, name: 'b.example' }; // b's name with a's key ID
     const other = { ...sigA, keyHash: b.keyHash }; // b's key ID under a's name
-    expect(codeOf(() => verifyNote({ text, signatures: [renamed, other] }, [a, b]))).toBe('NOTE_UNSIGNED');
+    expect(failureCode(() => verifyNote({ text, signatures: [renamed, other] }, [a, b]))).toBe(
+      'NOTE_UNSIGNED',
+    );
   });
 
   it('rejects the whole note when a known key signed badly, even next to a good signature', () => {
     const note = parseSignedNote(signed);
     const [sigA, sigB] = note.signatures as [NoteSignature, NoteSignature];
     const badB = { ...sigB, signature: sigA.signature };
-    expect(codeOf(() => verifyNote({ text, signatures: [sigA, badB] }, [a, b]))).toBe('SIGNATURE_INVALID');
+    expect(failureCode(() => verifyNote({ text, signatures: [sigA, badB] }, [a, b]))).toBe(
+      'SIGNATURE_INVALID',
+    );
     expect(verifyNote({ text, signatures: [sigA, badB] }, [a])).toEqual([a]);
   });
 
   it('does not accept an Ed25519 note signature as a cosignature of the same key', () => {
     const asWitness = noteVerifier('a.example', SIG_TYPE_COSIGNATURE_V1, a.publicKey);
-    expect(codeOf(() => verifyNote(parseSignedNote(signed), [asWitness]))).toBe('NOTE_UNSIGNED');
+    expect(failureCode(() => verifyNote(parseSignedNote(signed), [asWitness]))).toBe('NOTE_UNSIGNED');
   });
 
   it('rejects inconsistent hand-built verifiers and invalid texts', () => {
     const note = parseSignedNote(signed);
-    expect(codeOf(() => verifyNote(note, [{ ...a, keyHash: b.keyHash }]))).toBe('VKEY_MALFORMED');
-    expect(codeOf(() => verifyNote(note, [{ ...a, sigType: 2 }]))).toBe('VKEY_MALFORMED');
-    expect(codeOf(() => verifyNote({ ...note, text: 'no newline' }, [a]))).toBe('NOTE_MALFORMED');
+    expect(failureCode(() => verifyNote(note, [{ ...a, keyHash: b.keyHash }]))).toBe('VKEY_MALFORMED');
+    expect(failureCode(() => verifyNote(note, [{ ...a, sigType: 2 }]))).toBe('VKEY_MALFORMED');
+    expect(failureCode(() => verifyNote({ ...note, text: 'no newline' }, [a]))).toBe('NOTE_MALFORMED');
   });
 
   it('refuses two different keys that share a name and key ID, accepts exact duplicates', () => {
@@ -400,36 +397,10 @@ describe('verification', () => {
     expect(toHex(v1.keyHash)).toBe('d9d8f3eb');
     expect(v2.keyHash).toEqual(v1.keyHash);
     const note = { text, signatures: [signNoteEd25519(text, name, s1)] };
-    expect(codeOf(() => verifyNote(note, [v1, v2]))).toBe('VKEY_AMBIGUOUS');
+    expect(failureCode(() => verifyNote(note, [v1, v2]))).toBe('VKEY_AMBIGUOUS');
     expect(verifyNote(note, [v1, { ...v1 }])).toEqual([v1]);
   });
 });
-
-/** Strings that stress the parsers: separators, controls, lone surrogates, any BMP code unit. */
-const tricky = (maxLength: number) =>
-  fc
-    .array(
-      fc.oneof(
-        fc.constantFrom(
-          '\n',
-          '\n\n',
-          '\u2014 ',
-          ' ',
-          '+',
-          '=',
-          'A',
-          '0',
-          '\r',
-          '\t',
-          '\0',
-          '\ud800',
-          '\ufeff',
-        ),
-        fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
-      ),
-      { maxLength },
-    )
-    .map((parts) => parts.join(''));
 
 const keyName = fc.stringMatching(/^[a-z0-9./_-]{1,20}$/);
 const noteText = fc

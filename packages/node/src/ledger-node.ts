@@ -20,7 +20,13 @@ import {
   signEntry,
   toHex,
 } from '@liuhen/core';
-import { checkAuthority, type Genesis, OPERATOR_APPOINTED, OPERATOR_REVOKED, OperatorRegistry } from '@liuhen/governance';
+import {
+  checkAuthority,
+  type Genesis,
+  OPERATOR_APPOINTED,
+  OPERATOR_REVOKED,
+  OperatorRegistry,
+} from '@liuhen/governance';
 import type { LedgerStore } from '@liuhen/store';
 import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
 

@@ -94,7 +94,13 @@ export async function appoint(node: LedgerNode, f: Fixture, roles: string[]): Pr
 
 export async function revoke(node: LedgerNode, f: Fixture, operator: Uint8Array): Promise<void> {
   await node.appendUnsigned(
-    { object: 'operators', kind: 'org.operator-revoked', role: 'ORG', time: T0 + 1000, body: revocationBody({ operator, reason: 'left' }) },
+    {
+      object: 'operators',
+      kind: 'org.operator-revoked',
+      role: 'ORG',
+      time: T0 + 1000,
+      body: revocationBody({ operator, reason: 'left' }),
+    },
     f.nodeKey.seed,
   );
 }

@@ -1,20 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { entryId, decodeEnvelope, isLiuhenError, leafHash, toHex, verifyInclusion } from '@liuhen/core';
+import {
+  decodeEnvelope,
+  entryId,
+  failureCodeAsync,
+  isLiuhenError,
+  leafHash,
+  toHex,
+  verifyInclusion,
+} from '@liuhen/core';
 import type { LedgerStore } from '@liuhen/store';
+import { afterEach, describe, expect, it } from 'vitest';
 import { appoint, envelope, type Fixture, fixture, revoke, T0 } from './fixtures.ts';
 
 let f: Fixture;
 afterEach(() => f?.cleanup());
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (isLiuhenError(error)) return error.code;
-    throw error;
-  }
-}
 
 describe('the append pipeline', () => {
   it('acknowledges after commit, with index and height, and proves inclusion', async () => {
@@ -26,7 +24,13 @@ describe('the append pipeline', () => {
     const found = await node.entry(entryId(decodeEnvelope(envelope(f, qi)).entryBytes), true);
     expect(found?.proof).toBeDefined();
     if (!found?.proof) return;
-    verifyInclusion(leafHash(found.envelope), found.index, found.proof.size, found.proof.hashes, found.proof.header.root);
+    verifyInclusion(
+      leafHash(found.envelope),
+      found.index,
+      found.proof.size,
+      found.proof.hashes,
+      found.proof.header.root,
+    );
     await node.close();
   });
 
@@ -34,8 +38,14 @@ describe('the append pipeline', () => {
     f = fixture();
     const node = await f.open();
     const qi = await appoint(node, f, ['QI']);
-    const first = await node.appendUnsigned({ object: 'seg:1', kind: 'construction.bedding', role: 'QI', time: T0 + 5, body: {} }, qi.seed);
-    const second = await node.appendUnsigned({ object: 'seg:1', kind: 'construction.pipe-laid', role: 'QI', time: T0 + 1, body: {} }, qi.seed);
+    const first = await node.appendUnsigned(
+      { object: 'seg:1', kind: 'construction.bedding', role: 'QI', time: T0 + 5, body: {} },
+      qi.seed,
+    );
+    const second = await node.appendUnsigned(
+      { object: 'seg:1', kind: 'construction.pipe-laid', role: 'QI', time: T0 + 1, body: {} },
+      qi.seed,
+    );
     const trace = await node.trace('seg:1');
     expect(trace.map((t) => toHex(t.id))).toEqual([first.id, second.id]);
     expect(trace[1]?.entry.parents.map(toHex)).toEqual([first.id]);
@@ -50,7 +60,7 @@ describe('the append pipeline', () => {
     const e = envelope(f, qi);
     const results = await Promise.allSettled([node.appendSigned(e), node.appendSigned(e)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(await codeOf(node.appendSigned(e))).toBe('ENTRY_DUPLICATE');
+    expect(await failureCodeAsync(node.appendSigned(e))).toBe('ENTRY_DUPLICATE');
     expect(node.committedSize).toBe(2);
     await node.close();
   });
@@ -60,13 +70,23 @@ describe('the append pipeline', () => {
     const node = await f.open();
     const qi = await appoint(node, f, ['QI']);
     const ack = await node.appendSigned(envelope(f, qi, { object: 'seg:2' }));
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { parents: [new Uint8Array(32)] })))).toBe('PARENT_UNKNOWN');
+    expect(
+      await failureCodeAsync(node.appendSigned(envelope(f, qi, { parents: [new Uint8Array(32)] }))),
+    ).toBe('PARENT_UNKNOWN');
     const other = Uint8Array.from(Buffer.from(ack.id, 'hex'));
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { parents: [other] })))).toBe('PARENT_UNKNOWN');
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { kind: 'made.up' })))).toBe('KIND_UNKNOWN');
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { org: 'lab' })))).toBe('ORG_MISMATCH');
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { time: T0 + 10 * 86_400_000 })))).toBe('ENTRY_FROM_FUTURE');
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { network: new Uint8Array(32) })))).toBe('ENTRY_WRONG_NETWORK');
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { parents: [other] })))).toBe(
+      'PARENT_UNKNOWN',
+    );
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { kind: 'made.up' })))).toBe(
+      'KIND_UNKNOWN',
+    );
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { org: 'lab' })))).toBe('ORG_MISMATCH');
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { time: T0 + 10 * 86_400_000 })))).toBe(
+      'ENTRY_FROM_FUTURE',
+    );
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { network: new Uint8Array(32) })))).toBe(
+      'ENTRY_WRONG_NETWORK',
+    );
     await node.close();
   });
 
@@ -76,15 +96,21 @@ describe('the append pipeline', () => {
     const qi = await appoint(node, f, ['QI']);
     await node.appendSigned(envelope(f, qi, { body: { joint: 'J01' } }));
     await revoke(node, f, qi.publicKey);
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { body: { joint: 'J02' } })))).toBe('OPERATOR_REVOKED');
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { role: 'SE', kind: 'inspection.hidden-works-accepted' })))).toBe(
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { body: { joint: 'J02' } })))).toBe(
       'OPERATOR_REVOKED',
     );
+    expect(
+      await failureCodeAsync(
+        node.appendSigned(envelope(f, qi, { role: 'SE', kind: 'inspection.hidden-works-accepted' })),
+      ),
+    ).toBe('OPERATOR_REVOKED');
     await node.close();
     // The earlier entry stays in the log and the state survives a restart.
     const reopened = await f.open();
     expect(reopened.committedSize).toBe(3);
-    expect(await codeOf(reopened.appendSigned(envelope(f, qi, { body: { joint: 'J03' } })))).toBe('OPERATOR_REVOKED');
+    expect(await failureCodeAsync(reopened.appendSigned(envelope(f, qi, { body: { joint: 'J03' } })))).toBe(
+      'OPERATOR_REVOKED',
+    );
     await reopened.close();
   });
 
@@ -92,8 +118,12 @@ describe('the append pipeline', () => {
     f = fixture();
     const node = await f.open();
     const qi = await appoint(node, f, ['QI']);
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { role: 'PM', kind: 'test.pressure' })))).toBe('ROLE_NOT_HELD');
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { kind: 'test.pressure' })))).toBe('ROLE_NOT_PERMITTED');
+    expect(
+      await failureCodeAsync(node.appendSigned(envelope(f, qi, { role: 'PM', kind: 'test.pressure' }))),
+    ).toBe('ROLE_NOT_HELD');
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { kind: 'test.pressure' })))).toBe(
+      'ROLE_NOT_PERMITTED',
+    );
     await node.close();
   });
 
@@ -101,7 +131,9 @@ describe('the append pipeline', () => {
     f = fixture();
     const node = await f.open({ maxPending: 5, blockIntervalMs: 1000, blockMaxEntries: 1000 });
     const qi = await appoint(node, f, ['QI']);
-    const attempts = Array.from({ length: 8 }, (_, i) => node.appendSigned(envelope(f, qi, { body: { joint: `J${i}` } })));
+    const attempts = Array.from({ length: 8 }, (_, i) =>
+      node.appendSigned(envelope(f, qi, { body: { joint: `J${i}` } })),
+    );
     const settled = await Promise.allSettled(attempts);
     const busy = settled.filter((s) => s.status === 'rejected' && isLiuhenError(s.reason, 'NODE_BUSY'));
     expect(busy).toHaveLength(3);
@@ -118,7 +150,9 @@ describe('the append pipeline', () => {
     store.commitBlock = async () => {
       throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     };
-    expect(await codeOf(node.appendSigned(envelope(f, qi, { body: { joint: 'J1' } })))).toBe('STORAGE_FAILED');
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { body: { joint: 'J1' } })))).toBe(
+      'STORAGE_FAILED',
+    );
     expect(node.committedSize).toBe(1);
     store.commitBlock = original;
     const ack = await node.appendSigned(envelope(f, qi, { body: { joint: 'J1' } }));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { isLiuhenError, toHex } from '@liuhen/core';
+import { failureCodeAsync, toHex } from '@liuhen/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobStore } from '../src/index.ts';
 import { tempDir } from './fixtures.ts';
@@ -18,16 +18,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await dir.remove();
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLiuhenError(error)) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
 
 /** `chunks` chunks of 64 KiB of deterministic bytes, generated lazily like a network upload. */
 async function* upload(chunks: number, seed = 1): AsyncGenerator<Uint8Array> {
@@ -80,7 +70,9 @@ describe('BlobStore', () => {
   });
 
   it('refuses a blob over the size limit, keeping nothing', async () => {
-    expect(await codeOf(blobs.put(upload(3), { maxBytes: 2 * 64 * 1024 + 1 }))).toBe('BLOB_TOO_LARGE');
+    expect(await failureCodeAsync(blobs.put(upload(3), { maxBytes: 2 * 64 * 1024 + 1 }))).toBe(
+      'BLOB_TOO_LARGE',
+    );
     expect(await strayFiles()).toEqual([]);
     const listed = [];
     for await (const hash of blobs.list()) listed.push(hash);
@@ -92,7 +84,7 @@ describe('BlobStore', () => {
   it('refuses content that does not have the expected hash, keeping nothing', async () => {
     const other = await sha256Of(upload(2, 2));
     const expectedSha256 = Uint8Array.from(Buffer.from(other.hex, 'hex'));
-    const code = await codeOf(blobs.put(upload(2, 1), { maxBytes: 1 << 20, expectedSha256 }));
+    const code = await failureCodeAsync(blobs.put(upload(2, 1), { maxBytes: 1 << 20, expectedSha256 }));
     expect(code).toBe('BLOB_HASH_MISMATCH');
     expect(await strayFiles()).toEqual([]);
     expect(await blobs.has(expectedSha256)).toBe(false);
@@ -115,8 +107,8 @@ describe('BlobStore', () => {
     bytes[100_000] = (bytes[100_000] as number) ^ 1;
     await writeFile(path, bytes);
 
-    expect(await codeOf(sha256Of(blobs.get(stored.sha256)))).toBe('BLOB_CORRUPT');
-    expect(await codeOf(blobs.verify(stored.sha256))).toBe('BLOB_CORRUPT');
+    expect(await failureCodeAsync(sha256Of(blobs.get(stored.sha256)))).toBe('BLOB_CORRUPT');
+    expect(await failureCodeAsync(blobs.verify(stored.sha256))).toBe('BLOB_CORRUPT');
     // A fresh upload of the right content repairs it.
     await blobs.put(upload(4), { maxBytes: 1 << 20 });
     await blobs.verify(stored.sha256);
@@ -125,9 +117,9 @@ describe('BlobStore', () => {
   it('reports a missing blob as BLOB_NOT_FOUND and a malformed name as REQUEST_INVALID', async () => {
     const missing = new Uint8Array(32).fill(7);
     expect(await blobs.has(missing)).toBe(false);
-    expect(await codeOf(sha256Of(blobs.get(missing)))).toBe('BLOB_NOT_FOUND');
-    expect(await codeOf(blobs.verify(missing))).toBe('BLOB_NOT_FOUND');
-    expect(await codeOf(blobs.has(new Uint8Array(31)))).toBe('REQUEST_INVALID');
+    expect(await failureCodeAsync(sha256Of(blobs.get(missing)))).toBe('BLOB_NOT_FOUND');
+    expect(await failureCodeAsync(blobs.verify(missing))).toBe('BLOB_NOT_FOUND');
+    expect(await failureCodeAsync(blobs.has(new Uint8Array(31)))).toBe('REQUEST_INVALID');
   });
 
   it('lists every blob, across shards, in hash order', async () => {

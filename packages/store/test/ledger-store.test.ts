@@ -1,5 +1,6 @@
 import {
   equalBytes,
+  failureCodeAsync,
   isLiuhenError,
   leafHash,
   MemoryMerkleTree,
@@ -27,16 +28,6 @@ afterEach(async () => {
   await store.close();
   await dir.remove();
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLiuhenError(error)) return error.code;
-    throw error;
-  }
-  return 'ok';
-}
 
 /** Commits `sizes` blocks of independent entries to one log; returns the entries in log order. */
 async function commitLog(
@@ -91,10 +82,10 @@ describe('Merkle proofs', () => {
 
   it('refuses sizes beyond the stored log and bad indices', async () => {
     await commitLog(new LogBuilder(contractor), [4]);
-    expect(await codeOf(store.inclusionProof('contractor', 0, 5))).toBe('RANGE_INVALID');
-    expect(await codeOf(store.inclusionProof('contractor', 4, 4))).toBe('RANGE_INVALID');
-    expect(await codeOf(store.consistencyProof('contractor', 3, 5))).toBe('RANGE_INVALID');
-    expect(await codeOf(store.inclusionProof('nobody', 0, 1))).toBe('RANGE_INVALID');
+    expect(await failureCodeAsync(store.inclusionProof('contractor', 0, 5))).toBe('RANGE_INVALID');
+    expect(await failureCodeAsync(store.inclusionProof('contractor', 4, 4))).toBe('RANGE_INVALID');
+    expect(await failureCodeAsync(store.consistencyProof('contractor', 3, 5))).toBe('RANGE_INVALID');
+    expect(await failureCodeAsync(store.inclusionProof('nobody', 0, 1))).toBe('RANGE_INVALID');
     expect(await store.consistencyProof('nobody', 0, 0)).toEqual([]);
   });
 });
@@ -189,7 +180,7 @@ describe('commitBlock refuses, writing nothing,', () => {
     const signed = [makeEntry(contractor, 3, { object: 'pipe:late', kind: 'late.kind' })];
     const ahead = log.cut(signed);
     await unchanged(async () => {
-      expect(await codeOf(store.commitBlock(ahead.write))).toBe('BLOCK_CHAIN_BROKEN');
+      expect(await failureCodeAsync(store.commitBlock(ahead.write))).toBe('BLOCK_CHAIN_BROKEN');
     });
     expect(await store.envelope('contractor', 3)).toBeUndefined();
     expect(await store.locate((signed[0] as SignedEntry).id)).toBeUndefined();
@@ -199,7 +190,7 @@ describe('commitBlock refuses, writing nothing,', () => {
     const stranger = new LogBuilder(supervisor);
     stranger.cut([makeEntry(supervisor, 0, { object: 'y' })]);
     const second = stranger.cut([makeEntry(supervisor, 1, { object: 'y' })]);
-    expect(await codeOf(store.commitBlock(second.write))).toBe('BLOCK_CHAIN_BROKEN');
+    expect(await failureCodeAsync(store.commitBlock(second.write))).toBe('BLOCK_CHAIN_BROKEN');
     expect(await store.orgs()).toEqual(['contractor']);
     // The skipped block still commits, then the one after it.
     await store.commitBlock(skipped.write);
@@ -214,21 +205,25 @@ describe('commitBlock refuses, writing nothing,', () => {
     const next = log.cut(signed);
     await unchanged(async () => {
       const replay = new LogBuilder(contractor).cut(first);
-      expect(await codeOf(store.commitBlock(replay.write))).toBe('BLOCK_CHAIN_BROKEN');
+      expect(await failureCodeAsync(store.commitBlock(replay.write))).toBe('BLOCK_CHAIN_BROKEN');
       const wrongNode = next.nodes.map((node, i) => (i === 1 ? { ...node, hash: new Uint8Array(32) } : node));
-      expect(await codeOf(store.commitBlock({ ...next.write, nodes: wrongNode }))).toBe('BLOCK_MALFORMED');
-      expect(await codeOf(store.commitBlock({ ...next.write, nodes: next.nodes.slice(1) }))).toBe(
+      expect(await failureCodeAsync(store.commitBlock({ ...next.write, nodes: wrongNode }))).toBe(
+        'BLOCK_MALFORMED',
+      );
+      expect(await failureCodeAsync(store.commitBlock({ ...next.write, nodes: next.nodes.slice(1) }))).toBe(
         'BLOCK_MALFORMED',
       );
       const fewer = { ...next.write, entries: next.write.entries.slice(1) };
-      expect(await codeOf(store.commitBlock(fewer))).toBe('BLOCK_MALFORMED');
+      expect(await failureCodeAsync(store.commitBlock(fewer))).toBe('BLOCK_MALFORMED');
       const badObject = next.write.entries.map((e) => ({ ...e, object: 'a\0b' }));
-      expect(await codeOf(store.commitBlock({ ...next.write, entries: badObject }))).toBe('BLOCK_MALFORMED');
+      expect(await failureCodeAsync(store.commitBlock({ ...next.write, entries: badObject }))).toBe(
+        'BLOCK_MALFORMED',
+      );
       // The same entry again, in correctly chained and rooted blocks.
       const dup = (await resumed()).cut([first[0] as SignedEntry]);
-      expect(await codeOf(store.commitBlock(dup.write))).toBe('ENTRY_DUPLICATE');
+      expect(await failureCodeAsync(store.commitBlock(dup.write))).toBe('ENTRY_DUPLICATE');
       const twice = (await resumed()).cut([signed[0] as SignedEntry, signed[0] as SignedEntry]);
-      expect(await codeOf(store.commitBlock(twice.write))).toBe('ENTRY_DUPLICATE');
+      expect(await failureCodeAsync(store.commitBlock(twice.write))).toBe('ENTRY_DUPLICATE');
     });
     await store.commitBlock(next.write);
     expect(await store.entryCount()).toBe(5);
@@ -241,7 +236,7 @@ describe('commitBlock refuses, writing nothing,', () => {
     const forged = (await resumed()).cut([makeEntry(contractor, 99, { object: 'b' })]);
     await unchanged(async () => {
       // a's header with the (self-consistent) nodes of a different leaf.
-      expect(await codeOf(store.commitBlock({ ...a.write, nodes: forged.nodes }))).toBe(
+      expect(await failureCodeAsync(store.commitBlock({ ...a.write, nodes: forged.nodes }))).toBe(
         'BLOCK_ROOT_MISMATCH',
       );
     });
@@ -345,24 +340,24 @@ describe('indexes', () => {
     const timeRest = await store.byTime(from, to, { after: timePage[2]?.id as Uint8Array });
     expect(ids([...timePage, ...timeRest])).toEqual(ids(inWindow));
 
-    expect(await codeOf(store.byKind('test.pressure-passed', { after: new Uint8Array(32) }))).toBe(
+    expect(await failureCodeAsync(store.byKind('test.pressure-passed', { after: new Uint8Array(32) }))).toBe(
       'NOT_FOUND',
     );
-    expect(await codeOf(store.byKind('test.pressure-passed', { limit: -1 }))).toBe('RANGE_INVALID');
+    expect(await failureCodeAsync(store.byKind('test.pressure-passed', { limit: -1 }))).toBe('RANGE_INVALID');
     expect(await store.byKind('test.pressure-passed', { limit: 0 })).toEqual([]);
   });
 });
 
 describe('opening', () => {
   it('refuses a database that is not a Liuhen store, and one that is locked', async () => {
-    expect(await codeOf(LedgerStore.open(dir.path))).toBe('STORE_UNAVAILABLE');
+    expect(await failureCodeAsync(LedgerStore.open(dir.path))).toBe('STORE_UNAVAILABLE');
     const other = await tempDir('foreign');
     try {
       const { Level } = await import('level');
       const foreign = new Level(other.path);
       await foreign.put('hello', 'world');
       await foreign.close();
-      expect(await codeOf(LedgerStore.open(other.path))).toBe('STORE_INCOMPATIBLE');
+      expect(await failureCodeAsync(LedgerStore.open(other.path))).toBe('STORE_INCOMPATIBLE');
     } finally {
       await other.remove();
     }
@@ -371,8 +366,8 @@ describe('opening', () => {
   it('reports STORE_UNAVAILABLE after close', async () => {
     await commitLog(new LogBuilder(contractor), [1]);
     await store.close();
-    expect(await codeOf(store.envelope('contractor', 0))).toBe('STORE_UNAVAILABLE');
-    expect(await codeOf(store.objectHeads('x'))).toBe('STORE_UNAVAILABLE');
+    expect(await failureCodeAsync(store.envelope('contractor', 0))).toBe('STORE_UNAVAILABLE');
+    expect(await failureCodeAsync(store.objectHeads('x'))).toBe('STORE_UNAVAILABLE');
     store = await LedgerStore.open(dir.path);
   });
 });

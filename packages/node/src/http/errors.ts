@@ -20,6 +20,9 @@ const STATUS: Partial<Record<string, number>> = {
   NODE_BUSY: 503,
   NODE_CLOSED: 503,
   STORAGE_FAILED: 503,
+  STORE_UNAVAILABLE: 503,
+  BLOB_CORRUPT: 500,
+  STORE_CORRUPT: 500,
 };
 
 export function httpStatus(code: ErrorCode | string): number {

@@ -237,7 +237,8 @@ export async function createApi(options: ApiOptions) {
     '/v1/entries',
     {
       schema: {
-        summary: 'Entries by index: exactly one of kind, signer, or from+to (claimed time, ms); paged with limit and after',
+        summary:
+          'Entries by index: exactly one of kind, signer, or from+to (claimed time, ms); paged with limit and after',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -255,8 +256,13 @@ export async function createApi(options: ApiOptions) {
     async (request: FastifyRequest<{ Querystring: EntryQuery }>) => {
       const q = request.query;
       const page = { limit: q.limit ?? 100, ...(q.after ? { after: fromHex(q.after) } : {}) };
-      const chosen = [q.kind !== undefined, q.signer !== undefined, q.from !== undefined || q.to !== undefined];
-      if (chosen.filter(Boolean).length !== 1) fail('REQUEST_INVALID', 'give exactly one of kind, signer, or from and to');
+      const chosen = [
+        q.kind !== undefined,
+        q.signer !== undefined,
+        q.from !== undefined || q.to !== undefined,
+      ];
+      if (chosen.filter(Boolean).length !== 1)
+        fail('REQUEST_INVALID', 'give exactly one of kind, signer, or from and to');
       const hits =
         q.kind !== undefined
           ? await node.store.byKind(q.kind, page)
@@ -349,7 +355,7 @@ export async function createApi(options: ApiOptions) {
     },
     async (request: FastifyRequest<{ Params: { sha256: string } }>, reply) => {
       const hash = fromHex(request.params.sha256);
-      if (!(await blobs.has(hash))) fail('BLOB_NOT_FOUND' as never, `no blob ${request.params.sha256}`);
+      if (!(await blobs.has(hash))) fail('BLOB_NOT_FOUND', `no blob ${request.params.sha256}`);
       reply.header('content-type', 'application/octet-stream');
       return reply.send(blobs.get(hash));
     },
@@ -367,7 +373,14 @@ export async function createApi(options: ApiOptions) {
   return app;
 }
 
-type EntryQuery = { kind?: string; signer?: string; from?: number; to?: number; limit?: number; after?: string };
+type EntryQuery = {
+  kind?: string;
+  signer?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+  after?: string;
+};
 
 type UnsignedEntryBody = {
   object: string;

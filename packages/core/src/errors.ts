@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   BLOCK_MALFORMED: 'the block is not well formed',
   BLOCK_CHAIN_BROKEN: 'the header does not extend the previous header',
   BLOCK_ROOT_MISMATCH: "the block's entries do not produce the header's root",
+  FRAUD_PROOF_INVALID: 'the fraud proof does not show an equivocation',
   // Governance: genesis, operator certificates, authority to sign
   GENESIS_INVALID: 'the genesis does not have the required shape',
   OPERATOR_RECORD_INVALID: 'an operator appointment or revocation does not have the required shape',

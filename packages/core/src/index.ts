@@ -9,6 +9,7 @@ export * from './ed25519.ts';
 export * from './entry.ts';
 export * from './entry-json.ts';
 export * from './errors.ts';
+export * from './fraud-proof.ts';
 export * from './hash.ts';
 export * from './merkle.ts';
 export * from './merkle-tree.ts';

@@ -266,8 +266,22 @@ export function verifyConsistency(
   if (proof.length === 0) throw new LiuhenError('PROOF_MALFORMED', 'consistency proof is empty');
   // Step 2: a power-of-two old tree is itself a perfect node, and its hash is root1. Rather than
   // prepend it, start reading the proof one element earlier.
-  let i = 0;
-  const head = isPowerOfTwo(size1) ? root1 : proofHash(proof, i++);
+  const { fr, sr } = isPowerOfTwo(size1)
+    ? foldConsistency(size1, size2, root1, proof, 0)
+    : foldConsistency(size1, size2, proofHash(proof, 0), proof, 1);
+  if (!equalBytes(fr, root1) || !equalBytes(sr, root2)) {
+    throw new LiuhenError('PROOF_INVALID', 'consistency proof does not lead to the roots');
+  }
+}
+
+/** RFC 9162 §2.1.4.2 steps 3–7 from `head`, reading `proof` from `start`: both recomputed roots. */
+function foldConsistency(
+  size1: number,
+  size2: number,
+  head: Uint8Array,
+  proof: readonly Uint8Array[],
+  start: number,
+): { fr: Uint8Array; sr: Uint8Array } {
   // Steps 3 and 4.
   let fn = size1 - 1;
   let sn = size2 - 1;
@@ -279,7 +293,7 @@ export function verifyConsistency(
   let fr = head;
   let sr = head;
   // Step 6.
-  for (; i < proof.length; i++) {
+  for (let i = start; i < proof.length; i++) {
     if (sn === 0) throw new LiuhenError('PROOF_MALFORMED', 'consistency proof is too long');
     const c = proofHash(proof, i);
     if (isOdd(fn) || fn === sn) {
@@ -297,9 +311,34 @@ export function verifyConsistency(
   }
   // Step 7.
   if (sn !== 0) throw new LiuhenError('PROOF_MALFORMED', 'consistency proof is too short');
-  if (!equalBytes(fr, root1) || !equalBytes(sr, root2)) {
-    throw new LiuhenError('PROOF_INVALID', 'consistency proof does not lead to the roots');
+  return { fr, sr };
+}
+
+/**
+ * Both roots a *prefix proof* commits to: the root of the first `size1` leaves and of all
+ * `size2`, for 0 < size1 < size2. A prefix proof is the RFC 6962 consistency proof with its first
+ * node always present — for a power-of-two `size1` that is the perfect node the RFC leaves out,
+ * because a verifier that does not trust root1 must be told it. Fraud proofs use it to show
+ * that a log's prefix differs from an earlier checkpoint of the same log.
+ */
+export function prefixRoots(
+  size1: number,
+  size2: number,
+  proof: readonly Uint8Array[],
+): { root1: Uint8Array; root2: Uint8Array } {
+  if (!isSize(size1) || !isSize(size2) || size1 === 0 || size1 >= size2) {
+    throw new LiuhenError('RANGE_INVALID', 'a prefix proof needs 0 < size1 < size2');
   }
+  if (!Array.isArray(proof) || proof.length === 0)
+    throw new LiuhenError('PROOF_MALFORMED', 'prefix proof is empty');
+  const { fr, sr } = foldConsistency(size1, size2, proofHash(proof, 0), proof, 1);
+  return { root1: fr, root2: sr };
+}
+
+/** The prefix proof of `size1` in a tree of `size2`: the consistency plan with its head kept. */
+export function prefixProofPlan(size1: number, size2: number): ProofPlan {
+  const plan = consistencyProofPlan(size1, size2);
+  return isPowerOfTwo(size1) && size1 < size2 ? [[{ level: Math.log2(size1), index: 0 }], ...plan] : plan;
 }
 
 /**

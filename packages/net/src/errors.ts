@@ -1,0 +1,34 @@
+/**
+ * Failures of the network layer, each with a stable code (same convention as `LiuhenError` in
+ * @liuhen/core; these codes live here until the node layer maps them onto its own).
+ */
+export const NET_ERROR_CODES = {
+  NET_KEY_INVALID: 'a node key seed or public key is not 32 bytes, or a peer id is not Ed25519',
+  NET_PSK_INVALID: 'the swarm key file is not a /key/swarm/psk/1.0.0/ base16 key of 32 bytes',
+  NET_ADDRESS_INVALID: 'a bootstrap multiaddr is malformed or lacks its /p2p/<peer id>',
+  NET_FRAME_TOO_LARGE: 'a frame exceeds the permitted size',
+  NET_FRAME_MALFORMED: 'a frame has an unknown type or is out of place',
+  NET_STREAM_FAILED: 'the stream was reset or ended before the response was complete',
+  NET_TIMEOUT: 'the request did not complete in time',
+  NET_BUSY: 'the peer has too many requests of this protocol in flight',
+  NET_REMOTE_ERROR: 'the peer answered the request with an error',
+} as const;
+
+export type NetErrorCode = keyof typeof NET_ERROR_CODES;
+
+export class NetError extends Error {
+  override readonly name = 'NetError';
+  readonly code: NetErrorCode;
+  /** The specific part of the message, without the code's fixed description. */
+  readonly detail: string | undefined;
+
+  constructor(code: NetErrorCode, detail?: string, options?: { cause?: unknown }) {
+    super(detail === undefined ? NET_ERROR_CODES[code] : `${NET_ERROR_CODES[code]}: ${detail}`, options);
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export function isNetError(value: unknown, code?: NetErrorCode): value is NetError {
+  return value instanceof NetError && (code === undefined || value.code === code);
+}

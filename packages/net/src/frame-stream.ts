@@ -1,0 +1,164 @@
+/**
+ * Frames over one libp2p stream: length-prefixed (`lpStream` from @libp2p/utils, unsigned varint
+ * length) messages whose first byte is the frame type.
+ *
+ *   DATA  0x00 ‖ payload      one unit of request or response
+ *   END   0x01                the response is complete (lpStream.read throws on a clean EOF, so
+ *                             the end of a response is never inferred from the stream closing)
+ *   ERROR 0x02 ‖ code LF text the responder gave up; code is a NetErrorCode or the app's own
+ *
+ * Bounded memory in both directions:
+ * - reading: frames above `maxFrameBytes` are refused from their length prefix alone; the reader
+ *   pauses the stream when more than `highWaterBytes` are buffered but unread (yamux then stops
+ *   granting window and the sender blocks) and resumes below half of it;
+ * - writing: `stream.send()` returns false when the write buffer is full, and the writer then
+ *   awaits `stream.onDrain()` before the next frame.
+ */
+import type { Stream } from '@libp2p/interface';
+import { type LengthPrefixedStream, lpStream } from '@libp2p/utils';
+import { NET_ERROR_CODES, NetError, type NetErrorCode } from './errors.ts';
+
+export const FRAME_DATA = 0x00;
+export const FRAME_END = 0x01;
+export const FRAME_ERROR = 0x02;
+
+/** The default and the hard ceiling for `maxFrameBytes`. */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+export const MAX_FRAME_BYTES_LIMIT = 16 * 1024 * 1024;
+/**
+ * The yamux receive window cap `createHost` configures. Data in flight when a reader pauses is at
+ * most one window, so it bounds what piles up in the stream's own read buffer (4 MiB limit).
+ */
+export const STREAM_WINDOW_BYTES = 2 * 1024 * 1024;
+const MAX_ERROR_TEXT = 512;
+
+export type Frame =
+  | { readonly type: 'data'; readonly payload: Uint8Array }
+  | { readonly type: 'end' }
+  | { readonly type: 'error'; readonly code: string; readonly message: string };
+
+function varintLength(value: number): number {
+  let length = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) length++;
+  return length;
+}
+
+function encodeVarint(value: number): Uint8Array {
+  const out = new Uint8Array(varintLength(value));
+  let v = value;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = i === out.length - 1 ? v : (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  return out;
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : '';
+}
+
+export class FrameStream {
+  readonly stream: Stream;
+  readonly maxFrameBytes: number;
+  readonly #lp: LengthPrefixedStream<Stream>;
+  readonly #highWater: number;
+  #buffered = 0;
+
+  constructor(stream: Stream, maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
+    if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 1 || maxFrameBytes > MAX_FRAME_BYTES_LIMIT)
+      throw new RangeError(`maxFrameBytes must be 1..${MAX_FRAME_BYTES_LIMIT}`);
+    this.stream = stream;
+    this.maxFrameBytes = maxFrameBytes;
+    // Room for two whole frames before pausing, never less than 1 MiB.
+    this.#highWater = Math.max(1024 * 1024, 2 * (maxFrameBytes + 16));
+    // The type byte is inside the length-prefixed message.
+    this.#lp = lpStream(stream, {
+      maxDataLength: maxFrameBytes + 1,
+      maxBufferSize: this.#highWater + STREAM_WINDOW_BYTES + maxFrameBytes + 64 * 1024,
+    });
+    // Counts what arrives (after the lpStream's own listener has buffered it).
+    stream.addEventListener('message', (evt) => {
+      this.#buffered += evt.data.byteLength;
+      if (this.#buffered >= this.#highWater && stream.readStatus === 'readable') stream.pause();
+    });
+  }
+
+  /** The next frame. Throws NetError: FRAME_TOO_LARGE, FRAME_MALFORMED, STREAM_FAILED, TIMEOUT. */
+  async read(signal?: AbortSignal): Promise<Frame> {
+    let message: Uint8Array;
+    try {
+      const list = await this.#lp.read(signal === undefined ? {} : { signal });
+      message = list.subarray();
+    } catch (err) {
+      throw this.#readFailure(err, signal);
+    }
+    this.#buffered -= varintLength(message.byteLength) + message.byteLength;
+    if (this.#buffered < this.#highWater / 2 && this.stream.readStatus === 'paused') this.stream.resume();
+    const type = message[0];
+    if (type === FRAME_DATA) return { type: 'data', payload: message.subarray(1) };
+    if (type === FRAME_END && message.byteLength === 1) return { type: 'end' };
+    if (type === FRAME_ERROR) {
+      const text = new TextDecoder().decode(message.subarray(1));
+      const cut = text.indexOf('\n');
+      return cut < 0
+        ? { type: 'error', code: text, message: '' }
+        : { type: 'error', code: text.slice(0, cut), message: text.slice(cut + 1) };
+    }
+    throw new NetError('NET_FRAME_MALFORMED', `frame type ${type ?? 'missing'}`);
+  }
+
+  #readFailure(err: unknown, signal: AbortSignal | undefined): Error {
+    if (signal?.aborted === true) return timeoutOrAbort(signal);
+    const name = errorName(err);
+    if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError')
+      return new NetError('NET_FRAME_TOO_LARGE', `limit ${this.maxFrameBytes} bytes`, { cause: err });
+    if (name === 'InvalidMessageLengthError')
+      return new NetError('NET_FRAME_MALFORMED', undefined, { cause: err });
+    return new NetError('NET_STREAM_FAILED', name || undefined, { cause: err });
+  }
+
+  writeData(payload: Uint8Array, signal?: AbortSignal): Promise<void> {
+    if (payload.byteLength > this.maxFrameBytes)
+      return Promise.reject(
+        new NetError('NET_FRAME_TOO_LARGE', `${payload.byteLength} > ${this.maxFrameBytes} bytes`),
+      );
+    return this.#write(FRAME_DATA, payload, signal);
+  }
+
+  writeEnd(signal?: AbortSignal): Promise<void> {
+    return this.#write(FRAME_END, new Uint8Array(0), signal);
+  }
+
+  writeError(code: string, message: string, signal?: AbortSignal): Promise<void> {
+    const text = new TextEncoder().encode(`${code}\n${message}`).subarray(0, MAX_ERROR_TEXT);
+    return this.#write(FRAME_ERROR, text, signal);
+  }
+
+  async #write(type: number, payload: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    const head = new Uint8Array([...encodeVarint(payload.byteLength + 1), type]);
+    this.stream.send(head);
+    const roomForMore =
+      payload.byteLength === 0 ? !this.stream.writableNeedsDrain : this.stream.send(payload);
+    if (!roomForMore) {
+      try {
+        await this.stream.onDrain(signal === undefined ? {} : { signal });
+      } catch (err) {
+        if (signal?.aborted === true) throw timeoutOrAbort(signal);
+        throw new NetError('NET_STREAM_FAILED', errorName(err) || undefined, { cause: err });
+      }
+    }
+  }
+}
+
+/** A deadline signal (AbortSignal.timeout) surfaces as NET_TIMEOUT, a caller's abort as itself. */
+export function timeoutOrAbort(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError')
+    return new NetError('NET_TIMEOUT', undefined, { cause: reason });
+  if (reason instanceof Error) return reason;
+  return new NetError('NET_TIMEOUT');
+}
+
+export function isNetErrorCode(code: string): code is NetErrorCode {
+  return Object.hasOwn(NET_ERROR_CODES, code);
+}

@@ -1,0 +1,219 @@
+/**
+ * Request/response over libp2p streams (the heads, sync and blob protocols of DESIGN §5 sit on
+ * this). One stream per request: the requester sends one DATA frame and half-closes; the
+ * responder answers with any number of DATA frames and then END (or one ERROR), and half-closes.
+ *
+ * Limits, all explicit:
+ * - `maxFrameBytes` on each side: a larger frame is refused from its length prefix;
+ * - `timeoutMs`: a deadline for the whole exchange on each side (requester: until END; responder:
+ *   until its END is handed to the transport), surfacing as NET_TIMEOUT;
+ * - `maxInFlight`: inbound requests of one protocol being answered at once, host-wide; one more
+ *   is answered NET_BUSY at once (libp2p's own per-connection `maxInboundStreams` is set just
+ *   above it, so over-eager peers get the explicit answer rather than a stream reset).
+ */
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import { NetError } from './errors.ts';
+import { DEFAULT_MAX_FRAME_BYTES, FrameStream, isNetErrorCode, timeoutOrAbort } from './frame-stream.ts';
+
+export interface FrameLimits {
+  /** Largest DATA payload accepted or sent, bytes (default 1 MiB). */
+  readonly maxFrameBytes?: number;
+  /** Deadline for the whole exchange, ms (default 30 000). */
+  readonly timeoutMs?: number;
+}
+
+export interface ServeOptions extends FrameLimits {
+  /** Requests of this protocol answered at once, host-wide (default 16). */
+  readonly maxInFlight?: number;
+}
+
+export interface RequestOptions extends FrameLimits {
+  readonly signal?: AbortSignal;
+}
+
+export interface RequestContext {
+  readonly peer: PeerId;
+  readonly connection: Connection;
+  /** Aborted at the deadline or when the requester goes away: stop producing frames. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Produces the response frames for one request. Throwing a NetError sends its code; any other
+ * error is reported as NET_REMOTE_ERROR without its message.
+ */
+export type Responder = (
+  request: Uint8Array,
+  context: RequestContext,
+) => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_IN_FLIGHT = 16;
+
+type HandlingNode = Pick<Libp2p, 'handle' | 'unhandle'>;
+type DialingNode = Pick<Libp2p, 'dialProtocol'>;
+
+/** Registers `responder` for `protocol` on `node`. Undo with `node.unhandle(protocol)`. */
+export async function serveRequests(
+  node: HandlingNode,
+  protocol: string,
+  responder: Responder,
+  options: ServeOptions = {},
+): Promise<void> {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  let inFlight = 0;
+
+  const answer = async (stream: Stream, connection: Connection): Promise<void> => {
+    const gone = new AbortController();
+    stream.addEventListener(
+      'close',
+      () => gone.abort(new NetError('NET_STREAM_FAILED', 'requester went away')),
+      {
+        once: true,
+      },
+    );
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), gone.signal]);
+    const frames = new FrameStream(stream, maxFrameBytes);
+    if (inFlight >= maxInFlight) {
+      await reportAndClose(frames, new NetError('NET_BUSY'), signal);
+      return;
+    }
+    inFlight++;
+    try {
+      const request = await frames.read(signal);
+      if (request.type !== 'data')
+        throw new NetError('NET_FRAME_MALFORMED', `expected a request, got ${request.type}`);
+      await respond(
+        responder(request.payload, { peer: connection.remotePeer, connection, signal }),
+        frames,
+        signal,
+      );
+      await frames.writeEnd(signal);
+      await stream.close({ signal });
+    } catch (err) {
+      await reportAndClose(frames, err, signal);
+    } finally {
+      inFlight--;
+    }
+  };
+
+  await node.handle(protocol, answer, { maxInboundStreams: maxInFlight + 1 });
+}
+
+/**
+ * Writes the responder's frames. Each step is raced against `signal`, so a responder that ignores
+ * its signal still cannot hold its in-flight slot past the deadline.
+ */
+async function respond(
+  frames: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  out: FrameStream,
+  signal: AbortSignal,
+): Promise<void> {
+  const iterator: Iterator<Uint8Array> | AsyncIterator<Uint8Array> =
+    Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : frames[Symbol.iterator]();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(timeoutOrAbort(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  let done = false;
+  try {
+    while (true) {
+      if (signal.aborted) throw timeoutOrAbort(signal);
+      const step = await Promise.race([iterator.next(), aborted]);
+      if (step.done === true) {
+        done = true;
+        return;
+      }
+      await out.writeData(step.value, signal);
+    }
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    // Let a generator run its own `finally`; never wait for it.
+    if (!done) Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
+}
+
+/** Best effort: tell the requester why, then close; abort the stream if even that fails. */
+async function reportAndClose(frames: FrameStream, err: unknown, signal: AbortSignal): Promise<void> {
+  const stream = frames.stream;
+  if (stream.writeStatus !== 'writable') {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+    return;
+  }
+  const code = err instanceof NetError ? err.code : 'NET_REMOTE_ERROR';
+  const message = err instanceof NetError ? (err.detail ?? '') : '';
+  try {
+    // A fresh short deadline: the request's own may be what just expired.
+    const grace = signal.aborted ? AbortSignal.timeout(1_000) : signal;
+    await frames.writeError(code, message, grace);
+    await stream.close({ signal: grace });
+  } catch {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+/**
+ * Sends `body` to `target` on `protocol` and yields the response frames as they arrive. Throws
+ * NetError: the peer's ERROR code (NET_BUSY, NET_FRAME_TOO_LARGE, … or NET_REMOTE_ERROR with the
+ * peer's code in the message), NET_FRAME_TOO_LARGE for a response frame above this side's limit,
+ * NET_TIMEOUT at the deadline, NET_STREAM_FAILED when the stream ends before END. Breaking out of
+ * the loop early resets the stream.
+ */
+export async function* request(
+  node: DialingNode,
+  target: PeerId | Multiaddr,
+  protocol: string,
+  body: Uint8Array,
+  options: RequestOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const deadline = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+  let stream: Stream;
+  try {
+    stream = await node.dialProtocol(target, protocol, { signal });
+  } catch (err) {
+    if (signal.aborted) throw timeoutOrAbort(signal);
+    throw err;
+  }
+  let finished = false;
+  try {
+    const frames = new FrameStream(stream, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    await frames.writeData(body, signal);
+    await stream.close({ signal });
+    while (true) {
+      const frame = await frames.read(signal);
+      if (frame.type === 'end') break;
+      if (frame.type === 'error') throw remoteError(frame.code, frame.message);
+      yield frame.payload;
+    }
+    finished = true;
+  } catch (err) {
+    if (signal.aborted && !(err instanceof NetError)) throw timeoutOrAbort(signal);
+    throw err;
+  } finally {
+    if (!finished) stream.abort(new Error('request abandoned'));
+  }
+}
+
+/** `request`, collected: every response frame, in order. */
+export async function requestAll(
+  node: DialingNode,
+  target: PeerId | Multiaddr,
+  protocol: string,
+  body: Uint8Array,
+  options: RequestOptions = {},
+): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = [];
+  for await (const frame of request(node, target, protocol, body, options)) frames.push(frame);
+  return frames;
+}
+
+function remoteError(code: string, message: string): NetError {
+  const detail = `reported by the peer${isNetErrorCode(code) ? '' : ` as ${code}`}${message === '' ? '' : `: ${message}`}`;
+  return new NetError(isNetErrorCode(code) ? code : 'NET_REMOTE_ERROR', detail);
+}

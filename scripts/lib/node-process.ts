@@ -4,10 +4,11 @@
  * Every process started here is tracked and killed on exit, so nothing outlives its runner.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openSeed, readKeyFile } from '../../packages/node/src/keystore.ts';
 
 export const CLI = fileURLToPath(new URL('../../apps/node/bin/liuhen-node.js', import.meta.url));
 export const PASSPHRASE = 'liuhen local test passphrase';
@@ -33,6 +34,36 @@ export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: 
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Like `cli`, without blocking the event loop: for use while this process also talks to a daemon. */
+export function cliAsync(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, LIUHEN_PASSPHRASE: PASSPHRASE, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  child.stdin?.end(options.input ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
 export function cliJson<T>(args: string[]): T {
   const result = cli([...args, '--json']);
   if (result.status !== 0)
@@ -48,10 +79,18 @@ export interface PreparedNode {
   operatorKeys: Record<string, string>;
 }
 
-/** A one-machine network: init, genesis, and operators with tokens. */
-export function prepareNode(org: string, operators: Array<{ name: string; roles: string[] }>): PreparedNode {
+/**
+ * A one-machine network: init, genesis, and operators with tokens. `config` is merged into the
+ * data directory's config.json (e.g. a small maxBlobBytes).
+ */
+export function prepareNode(
+  org: string,
+  operators: Array<{ name: string; roles: string[] }>,
+  options: { config?: Record<string, unknown> } = {},
+): PreparedNode {
   const dir = mkdtempSync(join(tmpdir(), `liuhen-${org}-`));
   cliJson(['init', '--data-dir', dir, '--org', org]);
+  if (options.config) configureNode(dir, options.config);
   cliJson(['genesis', 'create', '--data-dir', dir, '--legal-name', `${org} (test)`]);
   const tokens: Record<string, string> = {};
   const operatorKeys: Record<string, string> = {};
@@ -74,6 +113,56 @@ export function prepareNode(org: string, operators: Array<{ name: string; roles:
     operatorKeys[op.name] = out.operator;
   }
   return { dir, org, tokens, operatorKeys };
+}
+
+/** Merges settings into a data directory's config.json (the node must be restarted to see them). */
+export function configureNode(dir: string, patch: Record<string, unknown>): void {
+  const path = join(dir, 'config.json');
+  const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  writeFileSync(path, `${JSON.stringify({ ...config, ...patch }, null, 2)}\n`);
+}
+
+/** Revokes an operator on the org's log (`liuhen-node operator revoke`; the node must be stopped). */
+export function revokeOperator(dir: string, name: string, reason = 'left the project'): { index: number } {
+  return cliJson<{ entry: { index: number } }>([
+    'operator',
+    'revoke',
+    '--data-dir',
+    dir,
+    '--name',
+    name,
+    '--reason',
+    reason,
+  ]).entry;
+}
+
+/** An API token not bound to an operator: reads and pre-signed appends only. */
+export function issueToken(dir: string, name: string): string {
+  return cliJson<{ token: string }>(['token', '--data-dir', dir, '--name', name]).token;
+}
+
+/** The seed of an operator key the data directory holds, for signing entries outside the node. */
+export function operatorSeed(dir: string, name: string): Uint8Array {
+  return openSeed(readKeyFile(join(dir, 'keys', 'operators', `${name}.json`)), PASSPHRASE);
+}
+
+/** Removes a directory made by prepareNode (or any other temporary directory). */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** Kills every process this module started that is still running, and waits for them to exit. */
+export async function stopAll(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  await Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill(signal);
+        }),
+    ),
+  );
 }
 
 export interface RunningNode {

@@ -26,9 +26,11 @@ export async function call<T>(target: Target, method: string, path: string, body
   }
   const json = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (!response.ok) {
+    const code = json.error?.code ?? 'REQUEST_INVALID';
     const error = new LiuhenError('REQUEST_INVALID', json.error?.message ?? `HTTP ${response.status}`);
-    // Keep the node's own code: the CLI prints what the API said.
-    Object.defineProperty(error, 'code', { value: json.error?.code ?? 'REQUEST_INVALID' });
+    // Keep the node's own code, in the code and in the message: the CLI prints what the API said.
+    Object.defineProperty(error, 'code', { value: code });
+    error.message = `${code}: ${json.error?.message ?? `HTTP ${response.status}`}`;
     throw error;
   }
   return json as T;

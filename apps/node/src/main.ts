@@ -45,6 +45,7 @@ import {
   sealSeed,
   startDaemon,
   unlockNodeSeed,
+  type VerifyReport,
   verifyStore,
   writeKeyFile,
 } from '@liuhen/node';
@@ -233,7 +234,8 @@ operator
     let operatorKey: Uint8Array;
     if (o.name !== undefined) {
       const file = join(paths(o.dataDir).operators, `${o.name}.json`);
-      if (!existsSync(file)) throw new LiuhenError('CONFIG_INVALID', `this node holds no key of an operator named ${o.name}`);
+      if (!existsSync(file))
+        throw new LiuhenError('CONFIG_INVALID', `this node holds no key of an operator named ${o.name}`);
       operatorKey = fromHex(readKeyFile(file).publicKey);
     } else {
       operatorKey = hex32(o.key, '--key');
@@ -253,10 +255,15 @@ operator
           }),
         );
       const names = (entries: Array<Entry | undefined>, parse: (e: Entry) => { operator: Uint8Array }) =>
-        entries.some((e) => e !== undefined && e.org === config.org && equalBytes(parse(e).operator, operatorKey));
+        entries.some(
+          (e) => e !== undefined && e.org === config.org && equalBytes(parse(e).operator, operatorKey),
+        );
       const hex = toHex(operatorKey);
       if (!names(await records(OPERATOR_APPOINTED), parseAppointment)) {
-        throw new LiuhenError('OPERATOR_UNKNOWN', `operator ${hex} was never appointed on ${config.org}'s log`);
+        throw new LiuhenError(
+          'OPERATOR_UNKNOWN',
+          `operator ${hex} was never appointed on ${config.org}'s log`,
+        );
       }
       if (names(await records(OPERATOR_REVOKED), parseRevocation)) {
         throw new LiuhenError('OPERATOR_REVOKED', `operator ${hex} is already revoked`);
@@ -271,7 +278,10 @@ operator
         nodeSeed,
       );
       print(o.json, { operator: hex, entry: ack }, () =>
-        [`revoked ${o.name ?? hex} at log index ${ack.index}`, 'entries they sign from now on are refused'].join('\n'),
+        [
+          `revoked ${o.name ?? hex} at log index ${ack.index}`,
+          'entries they sign from now on are refused',
+        ].join('\n'),
       );
     } finally {
       await node.close();
@@ -394,7 +404,41 @@ program
   .addOption(jsonOption())
   .action(async (o) => {
     const { genesis: g, networkId: net } = loadGenesis(o.dataDir);
-    const store = await LedgerStore.open(paths(o.dataDir).db);
+    const opening = performance.now();
+    let store: LedgerStore;
+    try {
+      store = await LedgerStore.open(paths(o.dataDir).db);
+    } catch (error) {
+      // A store too damaged to open has failed verification (exit 1); a locked or unreadable
+      // one is an environment problem (exit 2).
+      const causes = causeChain(error);
+      if (causes.some((c) => c.code === 'LEVEL_LOCKED')) {
+        throw new LiuhenError('STORE_UNAVAILABLE', 'the database is locked: stop the node before verifying', {
+          cause: error,
+        });
+      }
+      if (!causes.some((c) => STORE_DAMAGE.has(c.code ?? ''))) throw error;
+      const reasons = [...new Set(causes.map((c) => c.message.replace(/^[A-Z_]+: /, '')))];
+      const report: VerifyReport = {
+        ok: false,
+        entries: 0,
+        blocks: 0,
+        blobs: 0,
+        findings: [
+          {
+            kind: 'storage',
+            code: causes.some((c) => c.code === 'STORE_INCOMPATIBLE')
+              ? 'STORE_INCOMPATIBLE'
+              : 'STORE_CORRUPT',
+            message: `the store cannot be opened: ${reasons.join(': ')}`,
+          },
+        ],
+        seconds: (performance.now() - opening) / 1000,
+      };
+      printReport(o.json, report);
+      process.exitCode = 1;
+      return;
+    }
     const bar =
       process.stderr.isTTY && !o.json
         ? new SingleBar({
@@ -417,21 +461,40 @@ program
         },
       });
       bar?.stop();
-      print(o.json, report, () =>
-        [
-          report.ok ? 'ok: store verifies clean' : `FAILED: ${report.findings.length} problem(s)`,
-          `${report.entries} entries, ${report.blocks} blocks, ${report.blobs} blobs in ${report.seconds.toFixed(2)} s`,
-          ...report.findings.map(
-            (f) =>
-              `  ${f.code}  ${f.kind}${f.org ? ` ${f.org}` : ''}${f.index !== undefined ? ` entry ${f.index}` : ''}${f.height !== undefined ? ` block ${f.height}` : ''}${f.blob ? ` blob ${f.blob}` : ''}: ${f.message}`,
-          ),
-        ].join('\n'),
-      );
+      printReport(o.json, report);
       process.exitCode = report.ok ? 0 : 1;
     } finally {
       await store.close().catch(() => undefined);
     }
   });
+
+/** Codes that mean the store itself is damaged, wherever they occur in an error's cause chain. */
+const STORE_DAMAGE = new Set(['STORE_CORRUPT', 'STORE_INCOMPATIBLE', 'LEVEL_CORRUPTION']);
+
+function causeChain(error: unknown): Array<{ code?: string; message: string }> {
+  const chain: Array<{ code?: string; message: string }> = [];
+  for (
+    let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+    e && chain.length < 8;
+  ) {
+    chain.push({ ...(typeof e.code === 'string' ? { code: e.code } : {}), message: String(e.message ?? e) });
+    e = e.cause as typeof e;
+  }
+  return chain;
+}
+
+function printReport(json: boolean | undefined, report: VerifyReport): void {
+  print(json, report, () =>
+    [
+      report.ok ? 'ok: store verifies clean' : `FAILED: ${report.findings.length} problem(s)`,
+      `${report.entries} entries, ${report.blocks} blocks, ${report.blobs} blobs in ${report.seconds.toFixed(2)} s`,
+      ...report.findings.map(
+        (f) =>
+          `  ${f.code}  ${f.kind}${f.org ? ` ${f.org}` : ''}${f.index !== undefined ? ` entry ${f.index}` : ''}${f.height !== undefined ? ` block ${f.height}` : ''}${f.blob ? ` blob ${f.blob}` : ''}: ${f.message}`,
+      ),
+    ].join('\n'),
+  );
+}
 
 try {
   await program.parseAsync();

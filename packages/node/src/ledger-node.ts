@@ -9,6 +9,8 @@ import {
   buildEntry,
   causalOrder,
   cutBlock,
+  decodeEntry,
+  decodeEnvelope,
   type EntryDraft,
   emptyLogState,
   equalBytes,
@@ -29,6 +31,10 @@ import {
 } from '@liuhen/governance';
 import type { LedgerStore } from '@liuhen/store';
 import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
+import { EnvelopeOpener } from './envelope-opener.ts';
+
+/** Committed entries whose object the parent check remembers (about 10 MB). */
+const RECENT_OBJECTS = 65_536;
 
 export interface Ack {
   id: string;
@@ -47,6 +53,18 @@ export interface LedgerNodeOptions {
   rolePolicy?: RolePolicy;
   /** Cut a block this often while entries are pending. */
   blockIntervalMs?: number;
+  /**
+   * Cut a block as soon as no commit is in flight (group commit) rather than waiting up to
+   * blockIntervalMs for more entries: a block then holds what arrived during the previous
+   * commit. Latency drops to about one fsync and a few concurrent clients reach full
+   * throughput, at the cost of more, smaller blocks under light load. Default false.
+   */
+  cutWhenIdle?: boolean;
+  /**
+   * Worker threads that open pre-signed envelopes (decode and signature check) for
+   * appendSigned and trace; 0, the default, opens them on the event loop's thread.
+   */
+  verifyThreads?: number;
   /** Cut as soon as this many entries are pending. */
   blockMaxEntries?: number;
   /** Refuse new entries (NODE_BUSY) while this many are queued: back-pressure. */
@@ -85,6 +103,10 @@ export class LedgerNode {
   #reserved = new Set<string>();
   #committing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  readonly #opener: EnvelopeOpener;
+  /** Object of recently committed entries, by id, oldest first: the usual parents. */
+  readonly #recentObjects = new Map<string, string>();
   /** Set while state is rebuilt after a failed commit; appends wait for it. */
   #reloading: Promise<void> | undefined;
   #closed = false;
@@ -97,6 +119,11 @@ export class LedgerNode {
     this.store = options.store;
     this.nodeKey = publicKeyFromSeed(options.nodeSeed);
     this.#policy = options.rolePolicy ?? defaultRolePolicy;
+    this.#opener = new EnvelopeOpener({
+      threads: options.verifyThreads ?? 0,
+      network: options.networkId,
+      maxBytes: options.genesis.parameters.maxEntryBytes,
+    });
     const member = options.genesis.orgs.find((o) => o.id === options.org);
     if (!member) throw new LiuhenError('CONFIG_INVALID', `org ${options.org} is not in the genesis`);
     if (!equalBytes(member.nodeKey, this.nodeKey)) {
@@ -120,11 +147,15 @@ export class LedgerNode {
   async #load(): Promise<void> {
     const head = await this.store.logHead(this.org);
     const registry = new OperatorRegistry();
-    for (const kind of [OPERATOR_APPOINTED, OPERATOR_REVOKED]) {
-      for (const hit of await this.store.byKind(kind)) {
-        const envelope = await this.store.envelope(hit.org, hit.index);
-        if (envelope) registry.apply(hit.org, hit.index, openEnvelope(envelope).entry);
-      }
+    // The registry takes each org's records in log order, whatever their kind.
+    const hits = [
+      ...(await this.store.byKind(OPERATOR_APPOINTED)),
+      ...(await this.store.byKind(OPERATOR_REVOKED)),
+    ];
+    hits.sort((a, b) => (a.org === b.org ? a.index - b.index : a.org < b.org ? -1 : 1));
+    for (const hit of hits) {
+      const envelope = await this.store.envelope(hit.org, hit.index);
+      if (envelope) registry.apply(hit.org, hit.index, openEnvelope(envelope).entry);
     }
     this.#state = head ? { header: head.header, frontier: head.frontier } : emptyLogState();
     this.#registry = registry;
@@ -157,8 +188,7 @@ export class LedgerNode {
   /** Accepts a pre-signed envelope. Resolves once the entry's block is durable. */
   async appendSigned(envelope: Uint8Array): Promise<Ack> {
     if (this.#closed) throw new LiuhenError('NODE_CLOSED');
-    const maxEntryBytes = this.genesis.parameters.maxEntryBytes;
-    const signed = openEnvelope(envelope, { network: this.networkId, maxBytes: maxEntryBytes });
+    const signed = await this.#opener.open(envelope);
     return this.#validateAndEnqueue(signed);
   }
 
@@ -226,13 +256,13 @@ export class LedgerNode {
 
   async #checkParent(parent: Uint8Array, object: string): Promise<void> {
     const hex = toHex(parent);
-    const queuedObject = this.#queuedObjects.get(hex);
-    let parentObject = queuedObject;
+    let parentObject = this.#queuedObjects.get(hex) ?? this.#recentObjects.get(hex);
     if (parentObject === undefined) {
       const at = await this.store.locate(parent);
       const envelope = at && (await this.store.envelope(at.org, at.index));
       if (!envelope) throw new LiuhenError('PARENT_UNKNOWN', `parent ${hex} is not known`);
-      parentObject = openEnvelope(envelope).entry.object;
+      // Stored entries were verified on the way in: decoding is enough to learn the object.
+      parentObject = decodeEntry(decodeEnvelope(envelope).entryBytes).object;
     }
     if (parentObject !== object)
       throw new LiuhenError('PARENT_UNKNOWN', `parent ${hex} belongs to another object`);
@@ -269,6 +299,15 @@ export class LedgerNode {
     const max = this.#options.blockMaxEntries ?? this.genesis.parameters.blockMaxEntries;
     if (this.#queue.length >= max) {
       void this.#commitLoop();
+    } else if (this.#options.cutWhenIdle) {
+      // A running commit loop takes the new entries next; an idle one starts once this turn of
+      // the event loop is over, so entries arriving together share a block.
+      if (this.#committing === undefined && this.#immediate === undefined) {
+        this.#immediate = setImmediate(() => {
+          this.#immediate = undefined;
+          void this.#commitLoop();
+        });
+      }
     } else if (this.#timer === undefined) {
       const interval = this.#options.blockIntervalMs ?? this.genesis.parameters.blockIntervalMs;
       this.#timer = setTimeout(() => {
@@ -325,8 +364,13 @@ export class LedgerNode {
       const first = (block.header.size - batch.length) as number;
       for (const [i, p] of batch.entries()) {
         this.#queuedObjects.delete(toHex(p.signed.id));
+        this.#recentObjects.set(toHex(p.signed.id), p.signed.entry.object);
         this.#reserved.delete(toHex(p.signed.id));
         p.resolve({ id: toHex(p.signed.id), org: this.org, index: first + i, height: block.header.height });
+      }
+      for (const id of this.#recentObjects.keys()) {
+        if (this.#recentObjects.size <= RECENT_OBJECTS) break;
+        this.#recentObjects.delete(id);
       }
       this.#options.onBlock?.(block, performance.now() - started);
     } catch (cause) {
@@ -352,12 +396,17 @@ export class LedgerNode {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
+    if (this.#immediate) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
+    }
     await this.#commitLoop();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+    await this.#opener.close();
     await this.store.close();
   }
 
@@ -372,14 +421,20 @@ export class LedgerNode {
   /** An object's committed entries in causal order. */
   async trace(object: string): Promise<Array<SignedEntry & { org: string; index: number }>> {
     const located = await this.store.objectEntries(object);
-    const entries = await Promise.all(
+    const envelopes = await Promise.all(
       located.map(async ({ org, index }) => {
         const envelope = await this.store.envelope(org, index);
         if (!envelope)
           throw new LiuhenError('STORAGE_FAILED', `index says ${org}/${index} exists but it does not`);
-        return { ...openEnvelope(envelope), org, index };
+        return envelope;
       }),
     );
+    // Opened in parallel on the verify threads, when there are some.
+    const opened = await this.#opener.openMany(envelopes);
+    const entries = opened.map((signed, i) => ({
+      ...signed,
+      ...(located[i] as { org: string; index: number }),
+    }));
     return causalOrder(
       entries.map((e) => ({ id: e.id, parents: e.entry.parents, time: e.entry.time, item: e })),
     ).map((node) => node.item);

@@ -45,6 +45,17 @@ export interface VerifyReport {
 
 const BATCH = 512;
 
+/** A block whose entries are with the workers; its findings so far wait to keep report order. */
+interface BlockInFlight {
+  header: BlockHeader;
+  /** Log index of the block's first entry. */
+  from: number;
+  at: { org: string; height: number };
+  findings: Finding[];
+  tasks: Promise<VerifyResult>[];
+  entries: number;
+}
+
 class WorkerPool {
   readonly #workers: Worker[];
   readonly #waiting = new Map<number, (r: VerifyResult) => void>();
@@ -86,7 +97,9 @@ export async function verifyStore(options: {
   const { store, genesis, networkId } = options;
   const findings: Finding[] = [];
   const total = await store.entryCount().catch(() => 0);
-  const pool = new WorkerPool(options.threads ?? availableParallelism());
+  const threads = options.threads ?? availableParallelism();
+  const pool = new WorkerPool(threads);
+  const readAhead = 4 * BATCH * threads;
   let done = 0;
   let blocks = 0;
   let seq = 0;
@@ -104,24 +117,66 @@ export async function verifyStore(options: {
       }
       let previous: BlockHeader | undefined;
       const frontier = MerkleFrontier.empty();
+      // Blocks read and sent to the workers, not yet folded into the frontier. Reading runs
+      // ahead of verification by up to `readAhead` entries, so the workers need not wait for it.
+      const inFlight: BlockInFlight[] = [];
+      let unsettled = 0;
+      const settle = async (block: BlockInFlight): Promise<void> => {
+        const { header, from, at } = block;
+        findings.push(...block.findings);
+        let offset = from;
+        for (const result of await Promise.all(block.tasks)) {
+          for (const [i, failure] of result.failures.entries()) {
+            if (failure)
+              findings.push({
+                kind: 'entry',
+                org,
+                index: offset + i,
+                height: header.height,
+                code: failure.code,
+                message: failure.message,
+              });
+            frontier.append(result.leafHashes[i] as Uint8Array);
+          }
+          offset += result.leafHashes.length;
+          done += result.leafHashes.length;
+          options.onProgress?.({ done, total });
+        }
+        unsettled -= block.entries;
+        if (frontier.size !== header.size) {
+          findings.push({
+            kind: 'block',
+            ...at,
+            code: 'BLOCK_MALFORMED',
+            message: `header says size ${header.size}, store holds ${frontier.size} entries`,
+          });
+        } else if (!equalBytes(frontier.root(), header.root)) {
+          findings.push({
+            kind: 'block',
+            ...at,
+            code: 'BLOCK_ROOT_MISMATCH',
+            message: `entries ${from}..${header.size - 1} do not give the signed root`,
+          });
+        }
+      };
       try {
+        let read = 0;
         for await (const header of store.headers(org)) {
           blocks++;
           const at = { org, height: header.height };
+          const block: BlockInFlight = { header, from: read, at, findings: [], tasks: [], entries: 0 };
           try {
             verifyHeaderSignature(header, member.nodeKey);
             checkHeaderExtends(previous, header);
           } catch (error) {
-            findings.push({ kind: 'block', ...at, ...describe(error) });
+            block.findings.push({ kind: 'block', ...at, ...describe(error) });
           }
-          const from = frontier.size;
           // Read the block's entries and verify them in parallel batches, keeping log order.
-          const tasks: Promise<VerifyResult>[] = [];
           let batch: Uint8Array[] = [];
-          let expected = from;
-          for await (const { index, envelope } of store.envelopes(org, from, header.size)) {
+          let expected = read;
+          for await (const { index, envelope } of store.envelopes(org, read, header.size)) {
             if (index !== expected) {
-              findings.push({
+              block.findings.push({
                 kind: 'log',
                 org,
                 index: expected,
@@ -132,7 +187,7 @@ export async function verifyStore(options: {
             expected = index + 1;
             batch.push(envelope);
             if (batch.length === BATCH) {
-              tasks.push(
+              block.tasks.push(
                 pool.run({
                   seq: seq++,
                   network: networkId,
@@ -141,11 +196,12 @@ export async function verifyStore(options: {
                   envelopes: batch,
                 }),
               );
+              block.entries += batch.length;
               batch = [];
             }
           }
           if (batch.length > 0) {
-            tasks.push(
+            block.tasks.push(
               pool.run({
                 seq: seq++,
                 network: networkId,
@@ -154,42 +210,15 @@ export async function verifyStore(options: {
                 envelopes: batch,
               }),
             );
+            block.entries += batch.length;
           }
-          let offset = from;
-          for (const result of await Promise.all(tasks)) {
-            for (const [i, failure] of result.failures.entries()) {
-              if (failure)
-                findings.push({
-                  kind: 'entry',
-                  org,
-                  index: offset + i,
-                  height: header.height,
-                  code: failure.code,
-                  message: failure.message,
-                });
-              frontier.append(result.leafHashes[i] as Uint8Array);
-            }
-            offset += result.leafHashes.length;
-            done += result.leafHashes.length;
-            options.onProgress?.({ done, total });
-          }
-          if (frontier.size !== header.size) {
-            findings.push({
-              kind: 'block',
-              ...at,
-              code: 'BLOCK_MALFORMED',
-              message: `header says size ${header.size}, store holds ${frontier.size} entries`,
-            });
-          } else if (!equalBytes(frontier.root(), header.root)) {
-            findings.push({
-              kind: 'block',
-              ...at,
-              code: 'BLOCK_ROOT_MISMATCH',
-              message: `entries ${from}..${header.size - 1} do not give the signed root`,
-            });
-          }
+          read += block.entries;
+          unsettled += block.entries;
+          inFlight.push(block);
+          while (unsettled > readAhead) await settle(inFlight.shift() as BlockInFlight);
           previous = header;
         }
+        while (inFlight.length > 0) await settle(inFlight.shift() as BlockInFlight);
         const head = await store.logHead(org);
         if (
           head &&

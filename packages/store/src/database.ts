@@ -2,6 +2,9 @@
  * The few LevelDB operations the store uses, with binary keys and values, and every failure
  * turned into a LiuhenError: callers above this file never see a `level` error.
  */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ErrorCode, LiuhenError } from '@liuhen/core';
 import { Level } from 'level';
 import type { KeyRange } from './keys.ts';
@@ -48,7 +51,31 @@ export async function openDatabase(path: string): Promise<Database> {
     valueEncoding: 'view',
   });
   await guard(() => db.open());
+  const damage = recoveryDamage(path);
+  if (damage !== undefined) {
+    await closeDatabase(db).catch(() => undefined);
+    throw new LiuhenError('STORE_CORRUPT', `LevelDB dropped damaged records while recovering: ${damage}`);
+  }
   return db;
+}
+
+/**
+ * LevelDB recovers its write-ahead log by skipping records that fail their checksum and says so
+ * only in its info log, which it starts afresh at every open. Without this check a damaged log
+ * tail would silently reopen as a shorter, self-consistent store that had lost acknowledged
+ * entries — and a node would then reuse their log indexes.
+ */
+function recoveryDamage(path: string): string | undefined {
+  let log: string;
+  try {
+    log = readFileSync(join(path, 'LOG'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return log
+    .split('\n')
+    .find((line) => /corruption|dropping/i.test(line))
+    ?.trim();
 }
 
 export function closeDatabase(db: Database): Promise<void> {

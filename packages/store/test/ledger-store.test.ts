@@ -1,7 +1,6 @@
 import {
   equalBytes,
   failureCodeAsync,
-  isLiuhenError,
   leafHash,
   MemoryMerkleTree,
   type SignedEntry,

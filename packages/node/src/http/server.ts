@@ -157,6 +157,11 @@ export async function createApi(options: ApiOptions) {
     reply.status(status).send({ error: { code, message } });
   });
 
+  // Unknown routes answer in the same error shape as everything else.
+  app.setNotFoundHandler(async (request) =>
+    fail('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+  );
+
   app.addHook('onRequest', async (request) => {
     if (request.url === '/healthz' || request.url === '/openapi.json') return;
     const header = request.headers.authorization;
@@ -245,9 +250,14 @@ export async function createApi(options: ApiOptions) {
           properties: {
             kind: { type: 'string', minLength: 1, maxLength: 64 },
             signer: hex64,
-            from: { type: 'integer', minimum: 0 },
-            to: { type: 'integer', minimum: 0 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            // Query strings are text and the validator does not coerce: decimals, checked here.
+            from: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' },
+            to: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' },
+            limit: {
+              type: 'string',
+              pattern: '^([1-9][0-9]{0,2}|1000)$',
+              description: '1-1000, default 100',
+            },
             after: hex64,
           },
         },
@@ -255,7 +265,7 @@ export async function createApi(options: ApiOptions) {
     },
     async (request: FastifyRequest<{ Querystring: EntryQuery }>) => {
       const q = request.query;
-      const page = { limit: q.limit ?? 100, ...(q.after ? { after: fromHex(q.after) } : {}) };
+      const page = { limit: Number(q.limit ?? 100), ...(q.after ? { after: fromHex(q.after) } : {}) };
       const chosen = [
         q.kind !== undefined,
         q.signer !== undefined,
@@ -268,7 +278,7 @@ export async function createApi(options: ApiOptions) {
           ? await node.store.byKind(q.kind, page)
           : q.signer !== undefined
             ? await node.store.bySigner(fromHex(q.signer), page)
-            : await node.store.byTime(q.from ?? 0, q.to ?? Number.MAX_SAFE_INTEGER, page);
+            : await node.store.byTime(Number(q.from ?? 0), Number(q.to ?? Number.MAX_SAFE_INTEGER), page);
       return { entries: hits.map((h) => ({ id: toHex(h.id), org: h.org, index: h.index })) };
     },
   );
@@ -376,9 +386,9 @@ export async function createApi(options: ApiOptions) {
 type EntryQuery = {
   kind?: string;
   signer?: string;
-  from?: number;
-  to?: number;
-  limit?: number;
+  from?: string;
+  to?: string;
+  limit?: string;
   after?: string;
 };
 

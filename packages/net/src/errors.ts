@@ -12,6 +12,11 @@ export const NET_ERROR_CODES = {
   NET_TIMEOUT: 'the request did not complete in time',
   NET_BUSY: 'the peer has too many requests of this protocol in flight',
   NET_REMOTE_ERROR: 'the peer answered the request with an error',
+  NET_MESSAGE_MALFORMED:
+    'a replication message is not the deterministic CBOR of its schema, or exceeds its limits',
+  NET_SYNC_INVALID: 'a sync response does not match its request or carries a block that does not verify',
+  NET_ORG_UNKNOWN: 'the org is not a member of the network',
+  NET_ORG_FROZEN: "the org's log is frozen by a fraud proof",
 } as const;
 
 export type NetErrorCode = keyof typeof NET_ERROR_CODES;

@@ -17,3 +17,7 @@ export * from './gater.ts';
 export * from './host.ts';
 export * from './identity.ts';
 export * from './pnet.ts';
+export * from './replication/first-witnessed.ts';
+export * from './replication/messages.ts';
+export * from './replication/replica-store.ts';
+export * from './replication/replicator.ts';

@@ -1,4 +1,5 @@
 export { BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
+export { type AuditEntry, type AuditedTable, ExpectedIndexes } from './index-audit.ts';
 export {
   type BlockWrite,
   type EntryIndexRecord,

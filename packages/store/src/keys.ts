@@ -147,3 +147,19 @@ export const timeKey = (time: number, seq: number): Uint8Array => postingKey(TAB
 
 /** Keys of the whole database, for compaction: every prefix is below 0xff. */
 export const everything: KeyRange = { gte: Uint8Array.of(0x00), lt: Uint8Array.of(0xff) };
+
+/** The audited tables (index-audit.ts): each is the whole key range of its one-byte prefix. */
+export const AUDITED_TABLES = {
+  id: TABLE.id,
+  object: TABLE.object,
+  kind: TABLE.kind,
+  signer: TABLE.signer,
+  time: TABLE.time,
+  merkle: TABLE.node,
+} as const;
+
+export type AuditedTable = keyof typeof AUDITED_TABLES;
+
+export function tableRange(prefix: number): KeyRange {
+  return { gte: Uint8Array.of(prefix), lt: Uint8Array.of(prefix + 1) };
+}

@@ -34,6 +34,7 @@ import {
   scan,
   writeBatch,
 } from './database.ts';
+import { type AuditedTable, ExpectedIndexes, storedIndexDigests } from './index-audit.ts';
 import { decodeVarints, encodeVarints } from './integers.ts';
 import {
   countKey,
@@ -456,6 +457,20 @@ export class LedgerStore {
   }
 
   /** Entries committed, over all orgs. */
+  /** A collector of the index records a correct store holds, for `auditIndexes`. */
+  expectedIndexes(): ExpectedIndexes {
+    return new ExpectedIndexes(this.#orgs);
+  }
+
+  /**
+   * The derived tables whose records differ from what the entries and Merkle nodes fed to
+   * `expected` imply: an empty list means the id table, every index and every stored Merkle
+   * node agree with the log.
+   */
+  async auditIndexes(expected: ExpectedIndexes): Promise<AuditedTable[]> {
+    return (await storedIndexDigests(this.#db)).differences(expected.digests);
+  }
+
   async entryCount(): Promise<number> {
     return this.#count;
   }

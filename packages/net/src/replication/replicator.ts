@@ -1,0 +1,578 @@
+/**
+ * Replication (DESIGN §5): block, cosignature and fraud-proof gossip with fully verifying topic
+ * validators; the heads protocol (anti-entropy on connect and periodically); the sync protocol
+ * (an org's blocks by size range, streamed in bounded frames and applied block by block);
+ * witnessing (cosign every verified block of another org); equivocation detection (fraud proofs,
+ * freezing the org).
+ *
+ * Every change to one org's log happens under that org's lock, so gossip, heads and sync cannot
+ * interleave their checks and stores. Memory: a sync holds at most one block; a heads exchange one
+ * frame; nothing grows with the log.
+ */
+import { type Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import type { PeerId } from '@libp2p/interface';
+import {
+  type Block,
+  type BlockHeader,
+  checkpointOrigin,
+  cosign,
+  cosignatureVerifier,
+  decodeFraudProof,
+  encodeFraudProof,
+  equalBytes,
+  type FraudProof,
+  headerHash,
+  isLiuhenError,
+  parseCheckpoint,
+  verifyCosignature,
+  verifyFraudProof,
+  verifyHeaderSignature,
+} from '@liuhen/core';
+import { NetError } from '../errors.ts';
+import { request, requestAll, serveRequests } from '../frames.ts';
+import type { Host } from '../host.ts';
+import {
+  decodeGossipBlock,
+  decodeGossipCosignature,
+  decodeHeadsRequest,
+  decodeHeadsResponse,
+  decodeSyncFrame,
+  decodeSyncRequest,
+  encodeGossipBlock,
+  encodeGossipCosignature,
+  encodeHeadsRequest,
+  encodeHeadsResponse,
+  encodeSyncFrame,
+  encodeSyncRequest,
+  HEADS_PROTOCOL,
+  MAX_GOSSIP_BLOCK_BYTES,
+  MAX_SYNC_FRAME_BYTES,
+  type ReplicationTopics,
+  replicationTopics,
+  SYNC_PROTOCOL,
+} from './messages.ts';
+import type { CosignatureRecord, ReplicaStore } from './replica-store.ts';
+
+export interface ReplicatorOptions {
+  readonly host: Host;
+  readonly store: ReplicaStore;
+  /** The network id (32 bytes). */
+  readonly network: Uint8Array;
+  /** Every member org's node key, from the genesis. The org whose key is the host's is "own". */
+  readonly orgKeys: ReadonlyMap<string, Uint8Array>;
+  /** This node's witness identity: its cosignature key name and Ed25519 seed. */
+  readonly witness: { readonly name: string; readonly seed: Uint8Array };
+  /** Witness name → public key of every known witness (default: org id → org node key). */
+  readonly witnesses?: ReadonlyMap<string, Uint8Array>;
+  /** The clock, ms since the epoch (default Date.now). */
+  readonly now?: () => number;
+  /** Heads exchange with every connected peer this often, ms (default 30 000; 0 = only on connect). */
+  readonly antiEntropyMs?: number;
+  /** Blocks whose gossip encoding is larger are gossiped as their header alone (default 1 MiB). */
+  readonly maxGossipBlockBytes?: number;
+  /** Deadline of one heads or sync request, ms (default 60 000). */
+  readonly requestTimeoutMs?: number;
+  /** A sync response stops at the first block boundary past this many bytes (default 16 MiB). */
+  readonly maxSyncResponseBytes?: number;
+  /** Cosignature timestamps further in the future than this are ignored, seconds (default 300). */
+  readonly maxClockSkewSeconds?: number;
+}
+
+/** What became of a block or header offered to the replicator. */
+export type IngestResult =
+  /** verified and stored */
+  | 'accepted'
+  /** already held */
+  | 'duplicate'
+  /** the header is valid but the block cannot be applied yet (gap, or header only): a sync was started */
+  | 'pending'
+  /** the org signed something inconsistent with the held log: fraud proof stored, org frozen */
+  | 'fraud'
+  /** the org's log is frozen */
+  | 'frozen'
+  /** the org signed a header that does not link to the held one at the next height: audit needed */
+  | 'forked'
+  /** does not verify */
+  | 'invalid';
+
+export interface ReplicatorEventMap {
+  accepted: CustomEvent<{ org: string; header: BlockHeader }>;
+  cosignature: CustomEvent<CosignatureRecord>;
+  fraud: CustomEvent<{ org: string; proof: FraudProof }>;
+  'sync-failed': CustomEvent<{ org: string; peer: string; error: unknown }>;
+}
+
+const RESPONSE_OVERHEAD = 256;
+
+export class Replicator extends EventTarget {
+  readonly topics: ReplicationTopics;
+  readonly ownOrg: string | undefined;
+  readonly #host: Host;
+  readonly #store: ReplicaStore;
+  readonly #network: Uint8Array;
+  readonly #orgKeys: ReadonlyMap<string, Uint8Array>;
+  readonly #witness: { readonly name: string; readonly seed: Uint8Array };
+  readonly #witnesses: ReadonlyMap<string, Uint8Array>;
+  readonly #now: () => number;
+  readonly #antiEntropyMs: number;
+  readonly #maxGossipBlockBytes: number;
+  readonly #timeoutMs: number;
+  readonly #maxSyncResponseBytes: number;
+  readonly #maxSkew: number;
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #syncing = new Set<string>();
+  readonly #headsInFlight = new Set<string>();
+  readonly #tasks = new Set<Promise<unknown>>();
+  readonly #stopping = new AbortController();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #onConnect: ((evt: CustomEvent<PeerId>) => void) | undefined;
+
+  constructor(options: ReplicatorOptions) {
+    super();
+    this.#host = options.host;
+    this.#store = options.store;
+    this.#network = options.network;
+    this.#orgKeys = options.orgKeys;
+    this.#witness = options.witness;
+    this.#witnesses = options.witnesses ?? options.orgKeys;
+    this.#now = options.now ?? Date.now;
+    this.#antiEntropyMs = options.antiEntropyMs ?? 30_000;
+    this.#maxGossipBlockBytes = options.maxGossipBlockBytes ?? MAX_GOSSIP_BLOCK_BYTES;
+    this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.#maxSyncResponseBytes = options.maxSyncResponseBytes ?? 16 * 1024 * 1024;
+    this.#maxSkew = options.maxClockSkewSeconds ?? 300;
+    this.topics = replicationTopics(options.network);
+    this.ownOrg = [...options.orgKeys].find(([, key]) => equalBytes(key, options.host.nodeKey))?.[0];
+  }
+
+  // ---- life cycle ------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const { host, topics } = this;
+    host.setTopicValidator(topics.blocks, (peer, msg) => this.#guard(this.#validateBlock(peer, msg)));
+    host.setTopicValidator(topics.cosignatures, (_peer, msg) => this.#guard(this.#validateCosignature(msg)));
+    host.setTopicValidator(topics.fraudProofs, (_peer, msg) => this.#guard(this.#validateFraud(msg)));
+    for (const topic of [topics.blocks, topics.cosignatures, topics.fraudProofs])
+      host.pubsub.subscribe(topic);
+    await serveRequests(host.node, HEADS_PROTOCOL, (body) => this.#serveHeads(body), {
+      maxFrameBytes: MAX_SYNC_FRAME_BYTES,
+      timeoutMs: this.#timeoutMs,
+    });
+    await serveRequests(host.node, SYNC_PROTOCOL, (body) => this.#serveSync(body), {
+      maxFrameBytes: MAX_SYNC_FRAME_BYTES,
+      timeoutMs: this.#timeoutMs,
+    });
+    this.#onConnect = (evt) => this.#track(this.exchangeHeads(evt.detail).catch(() => undefined));
+    host.node.addEventListener('peer:connect', this.#onConnect);
+    if (this.#antiEntropyMs > 0) {
+      this.#timer = setInterval(() => this.antiEntropy(), this.#antiEntropyMs);
+      this.#timer.unref?.();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping.abort(new NetError('NET_STREAM_FAILED', 'replicator stopped'));
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    const { host, topics } = this;
+    if (this.#onConnect !== undefined) host.node.removeEventListener('peer:connect', this.#onConnect);
+    for (const topic of [topics.blocks, topics.cosignatures, topics.fraudProofs]) {
+      host.setTopicValidator(topic, undefined);
+      try {
+        host.pubsub.unsubscribe(topic);
+      } catch {
+        // Already stopped.
+      }
+    }
+    await Promise.allSettled([host.node.unhandle(HEADS_PROTOCOL), host.node.unhandle(SYNC_PROTOCOL)]);
+    await Promise.allSettled([...this.#tasks]);
+  }
+
+  get host(): Host {
+    return this.#host;
+  }
+
+  #track<T>(task: Promise<T>): Promise<T> {
+    this.#tasks.add(task);
+    task.finally(() => this.#tasks.delete(task)).catch(() => undefined);
+    return task;
+  }
+
+  #emit<K extends keyof ReplicatorEventMap>(type: K, detail: ReplicatorEventMap[K]['detail']): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  /** Runs `fn` alone among the tasks of `org`. */
+  #withLock<T>(org: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(org) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.#locks.set(org, tail);
+    tail.then(() => {
+      if (this.#locks.get(org) === tail) this.#locks.delete(org);
+    });
+    return run;
+  }
+
+  // ---- publishing ------------------------------------------------------------------------
+
+  /** Gossips a block this node has already stored (its own org's): whole, or its header alone if too large. */
+  async publish(block: Block): Promise<void> {
+    let data = encodeGossipBlock({ header: block.header, entries: block.envelopes });
+    if (data.byteLength > this.#maxGossipBlockBytes)
+      data = encodeGossipBlock({ header: block.header, entries: undefined });
+    await this.#host.pubsub.publish(this.topics.blocks, data);
+  }
+
+  // ---- ingesting blocks and headers -------------------------------------------------------
+
+  /**
+   * Offers a block (or a header alone, with `entries` undefined) from anywhere — gossip, heads,
+   * sync, a test. `source` is whom to sync from when the block cannot be applied yet.
+   */
+  offer(
+    header: BlockHeader,
+    entries: readonly Uint8Array[] | undefined,
+    source?: PeerId,
+  ): Promise<IngestResult> {
+    return this.#withLock(header.org, () => this.#ingest(header, entries, source));
+  }
+
+  async #ingest(
+    header: BlockHeader,
+    entries: readonly Uint8Array[] | undefined,
+    source: PeerId | undefined,
+  ): Promise<IngestResult> {
+    const org = header.org;
+    const nodeKey = this.#orgKeys.get(org);
+    if (nodeKey === undefined || !equalBytes(header.network, this.#network)) return 'invalid';
+    try {
+      verifyHeaderSignature(header, nodeKey);
+    } catch {
+      return 'invalid';
+    }
+    if (await this.#store.isFrozen(org)) return 'frozen';
+    const state = await this.#store.logState(org);
+    const held = state.header;
+    const heldHeight = held?.height ?? 0;
+    if (header.height <= heldHeight) {
+      const same = await this.#store.headerAt(org, header.height);
+      if (same === undefined || same.text === header.text) return 'duplicate';
+      await this.#fraud(same, header);
+      return 'fraud';
+    }
+    if (held !== undefined && header.size <= held.size) {
+      // A higher block of a log no larger than ours: not our chain (a fork below).
+      if (source !== undefined) this.#scheduleSync(source, org, header.size, true);
+      return 'forked';
+    }
+    if (header.height > heldHeight + 1 || entries === undefined) {
+      if (source !== undefined) this.#scheduleSync(source, org, header.size);
+      return 'pending';
+    }
+    if (!equalBytes(header.previous, held === undefined ? header.previous : headerHash(held))) {
+      if (source !== undefined) this.#scheduleSync(source, org, header.size, true);
+      return 'forked';
+    }
+    try {
+      await this.#store.accept(org, { header, envelopes: entries });
+    } catch (err) {
+      if (isLiuhenError(err) || err instanceof NetError) return 'invalid';
+      throw err;
+    }
+    this.#emit('accepted', { org, header });
+    if (org !== this.ownOrg) this.#track(this.#cosign(header).catch(() => undefined));
+    return 'accepted';
+  }
+
+  // ---- witnessing --------------------------------------------------------------------------
+
+  async #cosign(header: BlockHeader): Promise<void> {
+    const timestamp = Math.floor(this.#now() / 1000);
+    const signature = cosign(header.text, this.#witness.name, this.#witness.seed, timestamp);
+    const record: CosignatureRecord = {
+      org: header.org,
+      checkpoint: header.text,
+      size: header.size,
+      witness: this.#witness.name,
+      signature,
+      timestamp,
+    };
+    if (!(await this.#store.addCosignature(record))) return;
+    this.#emit('cosignature', record);
+    await this.#host.pubsub.publish(
+      this.topics.cosignatures,
+      encodeGossipCosignature({
+        org: header.org,
+        checkpoint: header.text,
+        witness: this.#witness.name,
+        signature,
+      }),
+    );
+  }
+
+  // ---- equivocation --------------------------------------------------------------------------
+
+  async #fraud(a: BlockHeader, b: BlockHeader): Promise<void> {
+    const [first, second] = a.size <= b.size ? [a, b] : [b, a];
+    const proof: FraudProof = { first, second, proof: [] };
+    const nodeKey = this.#orgKeys.get(a.org) as Uint8Array;
+    // Only header forks and same-size roots are provable from two headers alone.
+    verifyFraudProof(proof, nodeKey);
+    await this.#storeFraud(proof, true);
+  }
+
+  async #storeFraud(proof: FraudProof, gossip: boolean): Promise<boolean> {
+    const org = proof.first.org;
+    if (!(await this.#store.addFraudProof(org, proof))) return false;
+    this.#emit('fraud', { org, proof });
+    if (gossip) await this.#host.pubsub.publish(this.topics.fraudProofs, encodeFraudProof(proof));
+    return true;
+  }
+
+  // ---- gossip validators ---------------------------------------------------------------------
+
+  async #guard(result: Promise<TopicValidatorResult>): Promise<TopicValidatorResult> {
+    try {
+      return await result;
+    } catch {
+      return TopicValidatorResult.Ignore;
+    }
+  }
+
+  async #validateBlock(peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    let block: ReturnType<typeof decodeGossipBlock>;
+    try {
+      block = decodeGossipBlock(msg.data, { maxBytes: this.#maxGossipBlockBytes });
+    } catch {
+      return TopicValidatorResult.Reject;
+    }
+    const result = await this.offer(block.header, block.entries, peer);
+    switch (result) {
+      case 'accepted':
+        return TopicValidatorResult.Accept;
+      case 'invalid':
+        return TopicValidatorResult.Reject;
+      case 'pending':
+        // A verified header alone is worth relaying; a block that cannot be checked yet is not.
+        return block.entries === undefined ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
+      default:
+        return TopicValidatorResult.Ignore;
+    }
+  }
+
+  async #validateCosignature(msg: Message): Promise<TopicValidatorResult> {
+    let message: ReturnType<typeof decodeGossipCosignature>;
+    try {
+      message = decodeGossipCosignature(msg.data);
+    } catch {
+      return TopicValidatorResult.Reject;
+    }
+    const witnessKey = this.#witnesses.get(message.witness);
+    if (
+      witnessKey === undefined ||
+      !this.#orgKeys.has(message.org) ||
+      parseCheckpoint(message.checkpoint).origin !== checkpointOrigin(this.#network, message.org)
+    )
+      return TopicValidatorResult.Reject;
+    let timestamp: number;
+    try {
+      timestamp = verifyCosignature(
+        message.checkpoint,
+        message.signature,
+        cosignatureVerifier(message.witness, witnessKey),
+      ).timestamp;
+    } catch {
+      return TopicValidatorResult.Reject;
+    }
+    if (timestamp > this.#now() / 1000 + this.#maxSkew) return TopicValidatorResult.Ignore;
+    const record: CosignatureRecord = {
+      org: message.org,
+      checkpoint: message.checkpoint,
+      size: parseCheckpoint(message.checkpoint).size,
+      witness: message.witness,
+      signature: message.signature,
+      timestamp,
+    };
+    if (!(await this.#store.addCosignature(record))) return TopicValidatorResult.Ignore;
+    this.#emit('cosignature', record);
+    return TopicValidatorResult.Accept;
+  }
+
+  async #validateFraud(msg: Message): Promise<TopicValidatorResult> {
+    let proof: FraudProof;
+    try {
+      proof = decodeFraudProof(msg.data);
+    } catch {
+      return TopicValidatorResult.Reject;
+    }
+    const org = proof.first.org;
+    const nodeKey = this.#orgKeys.get(org);
+    if (nodeKey === undefined || !equalBytes(proof.first.network, this.#network))
+      return TopicValidatorResult.Reject;
+    try {
+      verifyFraudProof(proof, nodeKey);
+    } catch {
+      return TopicValidatorResult.Reject;
+    }
+    const stored = await this.#withLock(org, () => this.#storeFraud(proof, false));
+    return stored ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
+  }
+
+  // ---- heads ---------------------------------------------------------------------------------
+
+  async *#serveHeads(body: Uint8Array): AsyncGenerator<Uint8Array> {
+    decodeHeadsRequest(body);
+    yield encodeHeadsResponse((await this.#store.latestHeaders()).values());
+  }
+
+  /** Heads exchange with every connected peer (the periodic anti-entropy round). */
+  antiEntropy(): void {
+    for (const peer of this.#host.node.getPeers())
+      this.#track(this.exchangeHeads(peer).catch(() => undefined));
+  }
+
+  /** Asks `peer` for its heads and offers each: forks become fraud proofs, longer logs are synced. */
+  async exchangeHeads(peer: PeerId): Promise<IngestResult[]> {
+    const key = peer.toString();
+    if (this.#headsInFlight.has(key) || this.#stopping.signal.aborted) return [];
+    this.#headsInFlight.add(key);
+    try {
+      const frames = await requestAll(this.#host.node, peer, HEADS_PROTOCOL, encodeHeadsRequest(), {
+        timeoutMs: this.#timeoutMs,
+        maxFrameBytes: MAX_SYNC_FRAME_BYTES,
+        signal: this.#stopping.signal,
+      });
+      if (frames.length !== 1) throw new NetError('NET_MESSAGE_MALFORMED', 'a heads response is one frame');
+      const heads = decodeHeadsResponse(frames[0] as Uint8Array);
+      const results: IngestResult[] = [];
+      for (const head of heads)
+        results.push(this.#orgKeys.has(head.org) ? await this.offer(head, undefined, peer) : 'invalid');
+      return results;
+    } finally {
+      this.#headsInFlight.delete(key);
+    }
+  }
+
+  // ---- sync ----------------------------------------------------------------------------------
+
+  async *#serveSync(body: Uint8Array): AsyncGenerator<Uint8Array> {
+    const { org, fromSize, toSize } = decodeSyncRequest(body);
+    let sent = 0;
+    for await (const block of this.#store.blocksFrom(org, fromSize, toSize)) {
+      const noteBytes = new TextEncoder().encode(block.header.text).byteLength * 2 + 1024;
+      const budget = MAX_SYNC_FRAME_BYTES - noteBytes - RESPONSE_OVERHEAD;
+      let offset = block.header.size - block.envelopes.length;
+      let chunk: Uint8Array[] = [];
+      let chunkBytes = 0;
+      for (const envelope of block.envelopes) {
+        const cost = envelope.byteLength + 5;
+        if (cost > budget) throw new NetError('NET_FRAME_TOO_LARGE', 'an entry does not fit a sync frame');
+        if (chunkBytes + cost > budget) {
+          yield encodeSyncFrame({ header: block.header, offset, entries: chunk });
+          offset += chunk.length;
+          chunk = [];
+          chunkBytes = 0;
+        }
+        chunk.push(envelope);
+        chunkBytes += cost;
+        sent += cost;
+      }
+      if (chunk.length > 0) yield encodeSyncFrame({ header: block.header, offset, entries: chunk });
+      if (sent >= this.#maxSyncResponseBytes) return;
+    }
+  }
+
+  #scheduleSync(peer: PeerId, org: string, toSize: number, audit = false): void {
+    if (this.#syncing.has(org) || this.#stopping.signal.aborted) return;
+    this.#syncing.add(org);
+    const run: Promise<unknown> = audit ? this.audit(peer, org, toSize) : this.syncFrom(peer, org, toSize);
+    const task = run
+      .catch((error: unknown) => this.#emit('sync-failed', { org, peer: peer.toString(), error }))
+      .finally(() => this.#syncing.delete(org));
+    this.#track(task);
+  }
+
+  /**
+   * Fetches `org`'s blocks from `peer` until the held log reaches `toSize` or the peer has no
+   * more, applying them one by one. Returns the number of blocks accepted. Throws NET_SYNC_INVALID
+   * when the response does not match the request or a block does not verify (nothing invalid is
+   * stored: every block goes through the store's `accept`).
+   */
+  async syncFrom(peer: PeerId, org: string, toSize: number): Promise<number> {
+    let accepted = 0;
+    while (!this.#stopping.signal.aborted && !(await this.#store.isFrozen(org))) {
+      const fromSize = (await this.#store.logState(org)).frontier.size;
+      if (fromSize >= toSize) break;
+      let progressed = false;
+      let pending: { header: BlockHeader; entries: Uint8Array[] } | undefined;
+      let expected = fromSize;
+      const frames = request(
+        this.#host.node,
+        peer,
+        SYNC_PROTOCOL,
+        encodeSyncRequest({ org, fromSize, toSize }),
+        { timeoutMs: this.#timeoutMs, maxFrameBytes: MAX_SYNC_FRAME_BYTES, signal: this.#stopping.signal },
+      );
+      for await (const bytes of frames) {
+        const frame = decodeSyncFrame(bytes);
+        const { header } = frame;
+        if (header.org !== org) throw invalidSync(`a block of ${header.org}`);
+        if (header.size > toSize) throw invalidSync(`a block ending at ${header.size}, past ${toSize}`);
+        if (frame.offset !== expected)
+          throw invalidSync(`entries from ${frame.offset}, expected ${expected}`);
+        if (pending === undefined) pending = { header, entries: [] };
+        else if (pending.header.text !== header.text) throw invalidSync('a new header inside a block');
+        pending.entries.push(...frame.entries);
+        expected += frame.entries.length;
+        if (expected < header.size) continue;
+        const result = await this.offer(header, pending.entries, undefined);
+        pending = undefined;
+        if (result === 'accepted') {
+          accepted++;
+          progressed = true;
+        } else if (result === 'forked') {
+          await this.audit(peer, org, header.size);
+          return accepted;
+        } else if (result === 'fraud' || result === 'frozen') {
+          return accepted;
+        } else if (result !== 'duplicate') {
+          throw invalidSync(`block ${header.height} is ${result}`);
+        }
+      }
+      if (pending !== undefined) throw invalidSync('the response ended inside a block');
+      if (!progressed) break;
+    }
+    return accepted;
+  }
+
+  /**
+   * Looks for the fork when `peer`'s log of `org` does not extend ours: streams the peer's headers
+   * from the start (entries are read and dropped) and compares each with ours at its height. The
+   * first difference is a header-fork fraud proof. Returns whether one was found.
+   */
+  async audit(peer: PeerId, org: string, toSize: number): Promise<boolean> {
+    const heldHeight = (await this.#store.logState(org)).header?.height ?? 0;
+    let last: string | undefined;
+    const frames = request(
+      this.#host.node,
+      peer,
+      SYNC_PROTOCOL,
+      encodeSyncRequest({ org, fromSize: 0, toSize }),
+      { timeoutMs: this.#timeoutMs, maxFrameBytes: MAX_SYNC_FRAME_BYTES, signal: this.#stopping.signal },
+    );
+    for await (const bytes of frames) {
+      const { header } = decodeSyncFrame(bytes);
+      if (header.text === last) continue;
+      last = header.text;
+      if (header.org !== org || header.height > heldHeight) return false;
+      const result = await this.offer(header, undefined, undefined);
+      if (result === 'fraud' || result === 'frozen') return true;
+      if (result === 'invalid') throw invalidSync(`header ${header.height} does not verify`);
+    }
+    return false;
+  }
+}
+
+function invalidSync(detail: string): NetError {
+  return new NetError('NET_SYNC_INVALID', detail);
+}

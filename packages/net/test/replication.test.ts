@@ -1,0 +1,436 @@
+import '../src/polyfill.ts';
+import {
+  type Block,
+  buildEntry,
+  cosign,
+  cosignatureVerifier,
+  cutBlock,
+  emptyLogState,
+  encodeFraudProof,
+  isLiuhenError,
+  type LogState,
+  publicKeyFromSeed,
+  sha256,
+  signEntry,
+  toHex,
+  utf8,
+  verifyFraudProof,
+} from '@liuhen/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  decodeGossipBlock,
+  decodeGossipCosignature,
+  decodeHeadsResponse,
+  decodeSyncFrame,
+  decodeSyncRequest,
+  encodeGossipBlock,
+  encodeGossipCosignature,
+  encodeHeadsResponse,
+  encodeSyncFrame,
+  encodeSyncRequest,
+  firstWitnessed,
+  firstWitnessedVerified,
+  generateSwarmKey,
+  type Host,
+  isNetError,
+  MemoryReplicaStore,
+  Replicator,
+  replicationTopics,
+  SYNC_PROTOCOL,
+  serveRequests,
+} from '../src/index.ts';
+import { Hosts, meshed, newOrg, type Org, waitUntil } from './helpers.ts';
+
+const network = sha256(utf8('liuhen replication test network'));
+const governance = { seq: 0, hash: network };
+const topics = replicationTopics(network);
+const scoredTopics = [topics.blocks, topics.cosignatures, topics.fraudProofs];
+const psk = generateSwarmKey();
+const operatorSeed = sha256(utf8('operator'));
+const operatorKey = publicKeyFromSeed(operatorSeed);
+const LONG = 60_000;
+
+const hosts = new Hosts();
+const replicators: Replicator[] = [];
+afterEach(async () => {
+  await Promise.all(replicators.splice(0).map((r) => r.stop()));
+  await hosts.stopAll();
+});
+
+function envelopes(org: string, from: number, count: number, tag = ''): Uint8Array[] {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      signEntry(
+        buildEntry({
+          network,
+          org,
+          object: `obj:${from + i}${tag}`,
+          kind: 'test.event',
+          time: 1_700_000_000_000 + from + i,
+          signer: operatorKey,
+          role: 'QI',
+          body: { n: from + i, tag },
+        }),
+        operatorSeed,
+      ).envelope,
+  );
+}
+
+/** Cuts `count` blocks of `per` entries onto `state`. */
+function chain(name: string, org: Org, state: LogState, count: number, per: number, tag = '') {
+  const blocks: Block[] = [];
+  let s = state;
+  for (let i = 0; i < count; i++) {
+    const cut = cutBlock(s, envelopes(name, s.frontier.size, per, tag), {
+      network,
+      org: name,
+      seed: org.seed,
+      time: Date.now(),
+      governance,
+    });
+    blocks.push(cut.block);
+    s = cut.state;
+  }
+  return { blocks, state: s };
+}
+
+interface Node {
+  readonly name: string;
+  readonly org: Org;
+  readonly host: Host;
+  readonly store: MemoryReplicaStore;
+  readonly replicator: Replicator;
+}
+
+class Network {
+  readonly orgs = new Map<string, Org>();
+  readonly orgKeys = new Map<string, Uint8Array>();
+
+  constructor(names: string[]) {
+    for (const name of names) {
+      const org = newOrg();
+      this.orgs.set(name, org);
+      this.orgKeys.set(name, org.nodeKey);
+    }
+  }
+
+  org(name: string): Org {
+    const org = this.orgs.get(name);
+    if (org === undefined) throw new Error(`no org ${name}`);
+    return org;
+  }
+
+  async node(
+    name: string,
+    bootstrap: Node[] = [],
+    options: { store?: MemoryReplicaStore; maxSyncResponseBytes?: number } = {},
+  ): Promise<Node> {
+    const org = this.org(name);
+    const host = await hosts.create(org, {
+      psk,
+      members: [...this.orgKeys.values()],
+      scoredTopics,
+      bootstrap: bootstrap.flatMap((n) => n.host.multiaddrs().map(String)),
+    });
+    const store = options.store ?? new MemoryReplicaStore({ orgKeys: this.orgKeys });
+    const replicator = new Replicator({
+      host,
+      store,
+      network,
+      orgKeys: this.orgKeys,
+      witness: { name, seed: org.seed },
+      antiEntropyMs: 500,
+      ...(options.maxSyncResponseBytes === undefined
+        ? {}
+        : { maxSyncResponseBytes: options.maxSyncResponseBytes }),
+    });
+    replicators.push(replicator);
+    await replicator.start();
+    return { name, org, host, store, replicator };
+  }
+}
+
+/** The node cuts a block of its own org, stores it and gossips it. */
+async function append(node: Node, count: number): Promise<Block> {
+  const state = await node.store.logState(node.name);
+  const { blocks } = chain(node.name, node.org, state, 1, count);
+  const block = blocks[0] as Block;
+  await node.store.accept(node.name, block);
+  await node.replicator.publish(block);
+  return block;
+}
+
+function headsOf(node: Node, org: string): string[] {
+  return node.store.headers(org).map((h) => h.text);
+}
+
+describe('replication messages', () => {
+  const org = newOrg();
+  const { blocks } = chain('m', org, emptyLogState(), 2, 3);
+  const block = blocks[1] as Block;
+
+  it('round-trip and reject what is not exactly their schema', () => {
+    expect(decodeSyncRequest(encodeSyncRequest({ org: 'm', fromSize: 3, toSize: 6 }))).toEqual({
+      org: 'm',
+      fromSize: 3,
+      toSize: 6,
+    });
+    expect(() => encodeSyncRequest({ org: 'm', fromSize: 6, toSize: 6 })).toThrow(/from must be below/);
+    const frame = decodeSyncFrame(
+      encodeSyncFrame({ header: block.header, offset: 3, entries: block.envelopes }),
+    );
+    expect(frame.header.text).toBe(block.header.text);
+    expect(frame.entries).toEqual(block.envelopes);
+    // Entries past the header's size: refused.
+    const past = encodeSyncFrame({ header: block.header, offset: 4, entries: block.envelopes });
+    expect(() => decodeSyncFrame(past)).toThrow(/past the header size/);
+    // A frame is not a block: the type field keeps messages apart.
+    expect(() => decodeGossipBlock(encodeSyncFrame(frame))).toThrow(/expected the keys|expected a block/);
+    const gossip = decodeGossipBlock(encodeGossipBlock({ header: block.header, entries: undefined }));
+    expect(gossip.entries).toBeUndefined();
+    const heads = decodeHeadsResponse(encodeHeadsResponse([block.header]));
+    expect(heads.map((h) => h.text)).toEqual([block.header.text]);
+    // Non-canonical CBOR (a trailing byte) is refused with a typed error.
+    const bytes = encodeGossipBlock({ header: block.header, entries: block.envelopes });
+    const trailing = new Uint8Array([...bytes, 0]);
+    let error: unknown;
+    try {
+      decodeGossipBlock(trailing);
+    } catch (err) {
+      error = err;
+    }
+    expect(isNetError(error, 'NET_MESSAGE_MALFORMED')).toBe(true);
+  });
+
+  it('cosignature gossip carries one verifiable signature line', () => {
+    const witness = newOrg();
+    const signature = cosign(block.header.text, 'w', witness.seed, 1_700_000_000);
+    const message = decodeGossipCosignature(
+      encodeGossipCosignature({ org: 'm', checkpoint: block.header.text, witness: 'w', signature }),
+    );
+    expect(message.signature).toEqual(signature);
+    expect(() =>
+      decodeGossipCosignature(
+        encodeGossipCosignature({ org: 'other', checkpoint: block.header.text, witness: 'w', signature }),
+      ),
+    ).toThrow(/another org/);
+    const verifiers = new Map([['w', cosignatureVerifier('w', witness.nodeKey)]]);
+    const record = { checkpoint: block.header.text, signature };
+    expect(firstWitnessedVerified(5, [record], verifiers)).toBe(1_700_000_000);
+    expect(firstWitnessedVerified(6, [record], verifiers)).toBeUndefined();
+    expect(
+      firstWitnessed(2, [
+        { size: 3, timestamp: 9 },
+        { size: 6, timestamp: 4 },
+        { size: 2, timestamp: 1 },
+      ]),
+    ).toBe(4);
+  });
+});
+
+describe('replicator', () => {
+  it('three orgs converge, cosign each other, and report first-witnessed times', {
+    timeout: 90_000,
+  }, async () => {
+    const net = new Network(['a', 'b', 'c']);
+    const a = await net.node('a');
+    const b = await net.node('b', [a]);
+    const c = await net.node('c', [a, b]);
+    await meshed(a.host, b.host, topics.blocks);
+    await meshed(a.host, c.host, topics.blocks);
+    await meshed(b.host, c.host, topics.blocks);
+    const startSeconds = Math.floor(Date.now() / 1000);
+    for (let round = 0; round < 3; round++) for (const node of [a, b, c]) await append(node, 4 + round);
+    const nodes = [a, b, c];
+    await waitUntil(
+      'identical headers everywhere',
+      () =>
+        nodes.every((n) =>
+          ['a', 'b', 'c'].every((org) => headsOf(n, org).join() === headsOf(nodes[0] as Node, org).join()),
+        ) && ['a', 'b', 'c'].every((org) => headsOf(a, org).length === 3),
+      LONG,
+    );
+    for (const org of ['a', 'b', 'c']) {
+      const roots = nodes.map((n) => toHex(n.store.headers(org)[2]?.root ?? new Uint8Array()));
+      expect(new Set(roots).size).toBe(1);
+      expect(nodes.every((n) => n.store.envelopes(org).length === 15)).toBe(true);
+    }
+    // Every block of each org is cosigned by the other two, and every node holds every cosignature.
+    const cosigned = (n: Node) =>
+      ['a', 'b', 'c'].every((org) =>
+        n.store.headers(org).every((h) => {
+          const witnesses = new Set(
+            n.store
+              .cosignatures(org)
+              .filter((r) => r.checkpoint === h.text)
+              .map((r) => r.witness),
+          );
+          return ['a', 'b', 'c'].filter((w) => w !== org).every((w) => witnesses.has(w));
+        }),
+      );
+    await waitUntil('all cosignatures everywhere', () => nodes.every(cosigned), LONG);
+    for (const n of nodes)
+      for (const org of ['a', 'b', 'c']) {
+        expect(n.store.cosignatures(org).some((r) => r.witness === org)).toBe(false);
+      }
+    // First-witnessed time of entry 0 and of the last entry of a's log, as c sees them.
+    const first = firstWitnessed(0, c.store.cosignatures('a'));
+    const last = firstWitnessed(14, c.store.cosignatures('a'));
+    console.log(`first-witnessed (s): a#0 ${first}, a#14 ${last}; test started ${startSeconds}`);
+    expect(first).toBeGreaterThanOrEqual(startSeconds);
+    expect(last).toBeGreaterThanOrEqual(first ?? 0);
+    expect(last).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    expect(firstWitnessed(15, c.store.cosignatures('a'))).toBeUndefined();
+    expect(a.host.peerScore(b.host.peerId)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a node that joins empty catches up 5,000 entries by sync', { timeout: 90_000 }, async () => {
+    const net = new Network(['a', 'b']);
+    const storeA = new MemoryReplicaStore({ orgKeys: net.orgKeys });
+    const { blocks } = chain('a', net.org('a'), emptyLogState(), 50, 100);
+    for (const block of blocks) await storeA.accept('a', block);
+    // Small responses, so the requester has to come back for more several times.
+    const a = await net.node('a', [], { store: storeA, maxSyncResponseBytes: 256 * 1024 });
+    const b = await net.node('b', [a]);
+    await waitUntil('b holds all of a', () => b.store.envelopes('a').length === 5_000, LONG);
+    expect(headsOf(b, 'a')).toEqual(headsOf(a, 'a'));
+    expect(toHex((await b.store.logState('a')).frontier.root())).toBe(
+      toHex((await a.store.logState('a')).frontier.root()),
+    );
+    // b witnessed what it synced.
+    await waitUntil('b cosigned a', () => b.store.cosignatures('a').length === 50, LONG);
+  });
+
+  it('rejects sync responses that lie about ranges or carry a bad entry, storing nothing invalid', {
+    timeout: 90_000,
+  }, async () => {
+    const net = new Network(['a', 'c', 'm']);
+    const a = await net.node('a');
+    const { blocks } = chain('c', net.org('c'), emptyLogState(), 2, 5);
+    const [b1, b2] = blocks as [Block, Block];
+    let mode: 'skip' | 'past' | 'bad-entry' | 'honest' = 'skip';
+    const liar = await hosts.create(net.org('m'), {
+      psk,
+      members: [...net.orgKeys.values()],
+      bootstrap: a.host.multiaddrs().map(String),
+    });
+    await serveRequests(liar.node, SYNC_PROTOCOL, function* (body) {
+      if (mode === 'skip') yield encodeSyncFrame({ header: b2.header, offset: 5, entries: b2.envelopes });
+      if (mode === 'honest' && decodeSyncRequest(body).fromSize === 5)
+        yield encodeSyncFrame({ header: b2.header, offset: 5, entries: b2.envelopes });
+      else if (mode === 'past' || mode === 'honest') {
+        yield encodeSyncFrame({ header: b1.header, offset: 0, entries: b1.envelopes });
+        yield encodeSyncFrame({ header: b2.header, offset: 5, entries: b2.envelopes });
+      }
+      if (mode === 'bad-entry') {
+        const forged = [...b1.envelopes];
+        forged[2] = envelopes('c', 2, 1, 'forged')[0] as Uint8Array;
+        yield encodeSyncFrame({ header: b1.header, offset: 0, entries: forged });
+      }
+    });
+    await waitUntil('connected', () => a.host.node.getConnections(liar.peerId).length > 0);
+    const failure = async (toSize: number) => {
+      try {
+        await a.replicator.syncFrom(liar.peerId, 'c', toSize);
+        return 'ok';
+      } catch (err) {
+        return isNetError(err) ? err.code : isLiuhenError(err) ? err.code : String(err);
+      }
+    };
+    expect(await failure(10)).toBe('NET_SYNC_INVALID');
+    expect(a.store.headers('c')).toEqual([]);
+    mode = 'bad-entry';
+    expect(await failure(10)).toBe('NET_SYNC_INVALID');
+    expect(a.store.headers('c')).toEqual([]);
+    mode = 'past';
+    // Asked for the first block only; the second is past the range: refused, after the valid first.
+    expect(await failure(5)).toBe('NET_SYNC_INVALID');
+    expect(headsOf(a, 'c')).toEqual([b1.header.text]);
+    mode = 'honest';
+    expect(await failure(10)).toBe('ok');
+    expect(headsOf(a, 'c')).toEqual([b1.header.text, b2.header.text]);
+  });
+
+  it('catches an org that shows two inconsistent headers to different nodes', {
+    timeout: 90_000,
+  }, async () => {
+    const net = new Network(['a', 'b', 'c', 'e']);
+    const a = await net.node('a');
+    const b = await net.node('b', [a]);
+    const c = await net.node('c', [a, b]);
+    await meshed(a.host, b.host, topics.fraudProofs);
+    await meshed(a.host, c.host, topics.fraudProofs);
+    await meshed(b.host, c.host, topics.fraudProofs);
+    const e = net.org('e');
+    // Two different first blocks of org e: a sees one, b the other.
+    const left = chain('e', e, emptyLogState(), 1, 3, 'left').blocks[0] as Block;
+    const right = chain('e', e, emptyLogState(), 1, 4, 'right').blocks[0] as Block;
+    expect(await a.replicator.offer(left.header, left.envelopes)).toBe('accepted');
+    expect(await b.replicator.offer(right.header, right.envelopes)).toBe('accepted');
+    const nodes = [a, b, c];
+    await waitUntil(
+      'every node holds a fraud proof and froze e',
+      () => nodes.every((n) => n.store.fraudProofs('e').length > 0),
+      LONG,
+    );
+    for (const n of nodes) {
+      expect(await n.store.isFrozen('e')).toBe(true);
+      for (const proof of n.store.fraudProofs('e'))
+        expect(verifyFraudProof(proof, e.nodeKey)).toBe('header-fork');
+    }
+    // Frozen: nothing beyond is accepted.
+    const next = chain('e', e, await a.store.logState('e'), 1, 1).blocks[0] as Block;
+    expect(await a.replicator.offer(next.header, next.envelopes)).toBe('frozen');
+    expect(a.store.headers('e').length).toBe(1);
+    // A bogus fraud proof (two consistent headers) does not verify.
+    const consistent = { first: left.header, second: next.header, proof: [] };
+    expect(() => verifyFraudProof(consistent, e.nodeKey)).toThrow();
+    expect(encodeFraudProof(consistent).byteLength).toBeGreaterThan(0);
+  });
+  it('finds a fork below a non-linking header by audit, and penalises invalid block gossip', {
+    timeout: 90_000,
+  }, async () => {
+    const net = new Network(['a', 'e', 'm']);
+    const a = await net.node('a');
+    const e = net.org('e');
+    // a holds e's first block R1; the peer serves another branch L1, L2 with L1 the same size as R1.
+    const r1 = chain('e', e, emptyLogState(), 1, 3, 'right').blocks[0] as Block;
+    const [l1, l2] = chain('e', e, emptyLogState(), 2, 3, 'left').blocks as [Block, Block];
+    expect(await a.replicator.offer(r1.header, r1.envelopes)).toBe('accepted');
+    const peer = await hosts.create(net.org('m'), {
+      psk,
+      members: [...net.orgKeys.values()],
+      scoredTopics,
+      bootstrap: a.host.multiaddrs().map(String),
+    });
+    await serveRequests(peer.node, SYNC_PROTOCOL, function* (body) {
+      const { fromSize } = decodeSyncRequest(body);
+      if (fromSize === 0) yield encodeSyncFrame({ header: l1.header, offset: 0, entries: l1.envelopes });
+      yield encodeSyncFrame({ header: l2.header, offset: 3, entries: l2.envelopes });
+    });
+    await waitUntil('connected', () => a.host.node.getConnections(peer.peerId).length > 0);
+    // L2 does not link to R1: the audit streams the peer's log from 0 and finds L1 ≠ R1.
+    expect(await a.replicator.syncFrom(peer.peerId, 'e', 6)).toBe(0);
+    expect(await a.store.isFrozen('e')).toBe(true);
+    const proof = a.store.fraudProofs('e')[0];
+    expect(proof && verifyFraudProof(proof, e.nodeKey)).toBe('header-fork');
+    expect(headsOf(a, 'e')).toEqual([r1.header.text]);
+
+    // A block whose entries were tampered with is rejected by the validator and costs its sender.
+    peer.pubsub.subscribe(topics.blocks);
+    await meshed(a.host, peer, topics.blocks);
+    // A block of org a, validly signed, but one entry swapped: the root no longer matches.
+    const own = chain('a', net.org('a'), emptyLogState(), 1, 2).blocks[0] as Block;
+    const forged = [own.envelopes[0] as Uint8Array, envelopes('a', 1, 1, 'forged')[0] as Uint8Array];
+    await peer.pubsub.publish(
+      topics.blocks,
+      encodeGossipBlock({
+        header: own.header,
+        entries: forged,
+      }),
+    );
+    await waitUntil('the sender is penalised', () => a.host.peerScore(peer.peerId) < 0, LONG);
+    expect(a.store.headers('a')).toEqual([]);
+  });
+});

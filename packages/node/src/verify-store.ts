@@ -20,7 +20,7 @@ import type { BlobStore, LedgerStore } from '@liuhen/store';
 import type { VerifyResult, VerifyTask } from './verify-worker.ts';
 
 export interface Finding {
-  kind: 'entry' | 'block' | 'log' | 'blob' | 'storage';
+  kind: 'entry' | 'block' | 'log' | 'index' | 'blob' | 'storage';
   org?: string;
   index?: number;
   height?: number;
@@ -103,6 +103,7 @@ export async function verifyStore(options: {
   let done = 0;
   let blocks = 0;
   let seq = 0;
+  const expected = store.expectedIndexes();
   try {
     for (const org of await store.orgs()) {
       const member = genesis.orgs.find((o) => o.id === org);
@@ -136,7 +137,9 @@ export async function verifyStore(options: {
                 code: failure.code,
                 message: failure.message,
               });
-            frontier.append(result.leafHashes[i] as Uint8Array);
+            const entry = result.audit[i];
+            if (entry) expected.addEntry(org, offset + i, entry);
+            expected.addNodes(org, frontier.append(result.leafHashes[i] as Uint8Array));
           }
           offset += result.leafHashes.length;
           done += result.leafHashes.length;
@@ -238,6 +241,19 @@ export async function verifyStore(options: {
     }
   } finally {
     await pool.close();
+  }
+  // The tables the node answers from — id table, postings, stored Merkle nodes — must say
+  // exactly what the verified logs say; otherwise reads and proofs would quietly go wrong.
+  try {
+    for (const table of await store.auditIndexes(expected)) {
+      findings.push({
+        kind: 'index',
+        code: 'STORE_CORRUPT',
+        message: `the ${table === 'merkle' ? 'stored Merkle node' : `${table} index`} table does not match the verified logs`,
+      });
+    }
+  } catch (error) {
+    findings.push({ kind: 'storage', ...describe(error) });
   }
   let blobCount = 0;
   if (options.blobs) {

@@ -3,7 +3,8 @@
  * and hashes them as Merkle leaves. Pure CPU; the main thread does all I/O and ordering.
  */
 import { parentPort } from 'node:worker_threads';
-import { leafHash, openEnvelope, toHex } from '@liuhen/core';
+import { leafHash, openEnvelope } from '@liuhen/core';
+import type { AuditEntry } from '@liuhen/store';
 
 export interface VerifyTask {
   seq: number;
@@ -18,18 +19,20 @@ export interface VerifyResult {
   leafHashes: Uint8Array[];
   /** Per envelope: undefined when valid, else the error code and message. */
   failures: Array<{ offset: number; code: string; message: string } | undefined>;
-  ids: string[];
+  /** Per envelope that opened: what the store's indexes must hold for it. */
+  audit: Array<AuditEntry | undefined>;
 }
 
 export function verifyEnvelopes(task: VerifyTask): VerifyResult {
   const leafHashes: Uint8Array[] = [];
   const failures: VerifyResult['failures'] = [];
-  const ids: string[] = [];
+  const audit: VerifyResult['audit'] = [];
   for (const [offset, envelope] of task.envelopes.entries()) {
     leafHashes.push(leafHash(envelope));
     try {
       const opened = openEnvelope(envelope, { network: task.network, maxBytes: task.maxEntryBytes });
-      ids.push(toHex(opened.id));
+      const { object, kind, signer, time } = opened.entry;
+      audit.push({ id: opened.id, object, kind, signer, time });
       failures.push(
         opened.entry.org === task.org
           ? undefined
@@ -40,12 +43,12 @@ export function verifyEnvelopes(task: VerifyTask): VerifyResult {
             },
       );
     } catch (error) {
-      ids.push('');
+      audit.push(undefined);
       const e = error as { code?: string; message?: string };
       failures.push({ offset, code: e.code ?? 'INTERNAL', message: e.message ?? String(error) });
     }
   }
-  return { seq: task.seq, leafHashes, failures, ids };
+  return { seq: task.seq, leafHashes, failures, audit };
 }
 
 parentPort?.on('message', (task: VerifyTask) => {

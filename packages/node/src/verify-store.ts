@@ -103,7 +103,7 @@ export async function verifyStore(options: {
   let done = 0;
   let blocks = 0;
   let seq = 0;
-  const expected = store.expectedIndexes();
+  const indexAudit = store.expectedIndexes();
   try {
     for (const org of await store.orgs()) {
       const member = genesis.orgs.find((o) => o.id === org);
@@ -137,10 +137,9 @@ export async function verifyStore(options: {
                 code: failure.code,
                 message: failure.message,
               });
-            const entry = result.audit[i];
-            if (entry) expected.addEntry(org, offset + i, entry);
-            expected.addNodes(org, frontier.append(result.leafHashes[i] as Uint8Array));
+            indexAudit.addNodes(org, frontier.append(result.leafHashes[i] as Uint8Array));
           }
+          indexAudit.digests.merge(result.digests);
           offset += result.leafHashes.length;
           done += result.leafHashes.length;
           options.onProgress?.({ done, total });
@@ -161,6 +160,21 @@ export async function verifyStore(options: {
             message: `entries ${from}..${header.size - 1} do not give the signed root`,
           });
         }
+      };
+      const orgNo = indexAudit.orgNumber(org);
+      const dispatch = (block: BlockInFlight, envelopes: Uint8Array[]): void => {
+        block.tasks.push(
+          pool.run({
+            seq: seq++,
+            network: networkId,
+            org,
+            orgNo,
+            firstIndex: block.from + block.entries,
+            maxEntryBytes: genesis.parameters.maxEntryBytes,
+            envelopes,
+          }),
+        );
+        block.entries += envelopes.length;
       };
       try {
         let read = 0;
@@ -190,31 +204,11 @@ export async function verifyStore(options: {
             expected = index + 1;
             batch.push(envelope);
             if (batch.length === BATCH) {
-              block.tasks.push(
-                pool.run({
-                  seq: seq++,
-                  network: networkId,
-                  org,
-                  maxEntryBytes: genesis.parameters.maxEntryBytes,
-                  envelopes: batch,
-                }),
-              );
-              block.entries += batch.length;
+              dispatch(block, batch);
               batch = [];
             }
           }
-          if (batch.length > 0) {
-            block.tasks.push(
-              pool.run({
-                seq: seq++,
-                network: networkId,
-                org,
-                maxEntryBytes: genesis.parameters.maxEntryBytes,
-                envelopes: batch,
-              }),
-            );
-            block.entries += batch.length;
-          }
+          if (batch.length > 0) dispatch(block, batch);
           read += block.entries;
           unsettled += block.entries;
           inFlight.push(block);
@@ -245,7 +239,7 @@ export async function verifyStore(options: {
   // The tables the node answers from — id table, postings, stored Merkle nodes — must say
   // exactly what the verified logs say; otherwise reads and proofs would quietly go wrong.
   try {
-    for (const table of await store.auditIndexes(expected)) {
+    for (const table of await store.auditIndexes(indexAudit)) {
       findings.push({
         kind: 'index',
         code: 'STORE_CORRUPT',

@@ -4,12 +4,16 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { leafHash, openEnvelope } from '@liuhen/core';
-import type { AuditEntry } from '@liuhen/store';
+import { addEntryRecords, type ExportedDigests, TableDigests } from '@liuhen/store';
 
 export interface VerifyTask {
   seq: number;
   network: Uint8Array;
   org: string;
+  /** The store's number for `org`, which its index records use. */
+  orgNo: number;
+  /** Log index of the first envelope. */
+  firstIndex: number;
   maxEntryBytes: number;
   envelopes: Uint8Array[];
 }
@@ -19,20 +23,26 @@ export interface VerifyResult {
   leafHashes: Uint8Array[];
   /** Per envelope: undefined when valid, else the error code and message. */
   failures: Array<{ offset: number; code: string; message: string } | undefined>;
-  /** Per envelope that opened: what the store's indexes must hold for it. */
-  audit: Array<AuditEntry | undefined>;
+  /** Digests of the index records these entries imply, for the store's index audit. */
+  digests: ExportedDigests;
 }
 
 export function verifyEnvelopes(task: VerifyTask): VerifyResult {
   const leafHashes: Uint8Array[] = [];
   const failures: VerifyResult['failures'] = [];
-  const audit: VerifyResult['audit'] = [];
+  const digests = new TableDigests();
   for (const [offset, envelope] of task.envelopes.entries()) {
     leafHashes.push(leafHash(envelope));
     try {
       const opened = openEnvelope(envelope, { network: task.network, maxBytes: task.maxEntryBytes });
       const { object, kind, signer, time } = opened.entry;
-      audit.push({ id: opened.id, object, kind, signer, time });
+      addEntryRecords(digests, task.orgNo, task.firstIndex + offset, {
+        id: opened.id,
+        object,
+        kind,
+        signer,
+        time,
+      });
       failures.push(
         opened.entry.org === task.org
           ? undefined
@@ -43,12 +53,11 @@ export function verifyEnvelopes(task: VerifyTask): VerifyResult {
             },
       );
     } catch (error) {
-      audit.push(undefined);
       const e = error as { code?: string; message?: string };
       failures.push({ offset, code: e.code ?? 'INTERNAL', message: e.message ?? String(error) });
     }
   }
-  return { seq: task.seq, leafHashes, failures, audit };
+  return { seq: task.seq, leafHashes, failures, digests: digests.exportDigests() };
 }
 
 parentPort?.on('message', (task: VerifyTask) => {

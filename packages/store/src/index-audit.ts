@@ -43,6 +43,26 @@ function withoutSeq(postingKey: Uint8Array): Uint8Array {
   return postingKey.subarray(0, postingKey.length - 8);
 }
 
+export interface ExportedDigests {
+  readonly xor: readonly Uint8Array[];
+  readonly count: readonly number[];
+}
+
+/** The records one entry puts in the id table and the postings, as digested. */
+export function addEntryRecords(
+  digests: TableDigests,
+  orgNo: number,
+  index: number,
+  entry: AuditEntry,
+): void {
+  const loc = encodeLocation(orgNo, index);
+  digests.add('id', concatBytes(idKey(entry.id), loc));
+  digests.add('object', concatBytes(withoutSeq(objectKey(entry.object, 0)), loc));
+  digests.add('kind', concatBytes(withoutSeq(kindKey(entry.kind, 0)), loc));
+  digests.add('signer', concatBytes(withoutSeq(signerKey(entry.signer, 0)), loc));
+  digests.add('time', concatBytes(withoutSeq(timeKey(entry.time, 0)), loc));
+}
+
 /** XOR accumulators per table, plus record counts so that an emptied table is caught too. */
 export class TableDigests {
   readonly #xor = new Map<AuditedTable, Uint8Array>(TABLES.map((t) => [t, new Uint8Array(32)]));
@@ -53,6 +73,24 @@ export class TableDigests {
     const h = sha256(record);
     for (let i = 0; i < 32; i++) acc[i] = (acc[i] as number) ^ (h[i] as number);
     this.#count.set(table, (this.#count.get(table) as number) + 1);
+  }
+
+  /** Folds in digests computed elsewhere, e.g. in a worker thread (see `exportDigests`). */
+  merge(other: ExportedDigests): void {
+    for (const [t, table] of TABLES.entries()) {
+      const acc = this.#xor.get(table) as Uint8Array;
+      const xor = other.xor[t] as Uint8Array;
+      for (let i = 0; i < 32; i++) acc[i] = (acc[i] as number) ^ (xor[i] as number);
+      this.#count.set(table, (this.#count.get(table) as number) + (other.count[t] as number));
+    }
+  }
+
+  /** A structured-clone-friendly copy, for posting between threads. */
+  exportDigests(): ExportedDigests {
+    return {
+      xor: TABLES.map((t) => (this.#xor.get(t) as Uint8Array).slice()),
+      count: TABLES.map((t) => this.#count.get(t) as number),
+    };
   }
 
   /** Tables whose digests differ from `other`'s. */
@@ -78,23 +116,18 @@ export class ExpectedIndexes {
     this.#orgs = orgs;
   }
 
-  #location(org: string, index: number): Uint8Array {
-    // An org the store never registered cannot match anything; number it past the table.
-    return encodeLocation(this.#orgs.number(org) ?? this.#orgs.names().length, index);
+  /** The store's number for `org`; one past the table for an org it never registered. */
+  orgNumber(org: string): number {
+    return this.#orgs.number(org) ?? this.#orgs.names().length;
   }
 
   addEntry(org: string, index: number, entry: AuditEntry): void {
-    const loc = this.#location(org, index);
-    this.digests.add('id', concatBytes(idKey(entry.id), loc));
-    this.digests.add('object', concatBytes(withoutSeq(objectKey(entry.object, 0)), loc));
-    this.digests.add('kind', concatBytes(withoutSeq(kindKey(entry.kind, 0)), loc));
-    this.digests.add('signer', concatBytes(withoutSeq(signerKey(entry.signer, 0)), loc));
-    this.digests.add('time', concatBytes(withoutSeq(timeKey(entry.time, 0)), loc));
+    addEntryRecords(this.digests, this.orgNumber(org), index, entry);
   }
 
   /** Perfect nodes completed by appending the org's leaves; level-0 nodes are not stored. */
   addNodes(org: string, nodes: readonly PerfectNode[]): void {
-    const orgNo = this.#orgs.number(org) ?? this.#orgs.names().length;
+    const orgNo = this.orgNumber(org);
     for (const node of nodes) {
       if (node.level > 0)
         this.digests.add('merkle', concatBytes(nodeKey(orgNo, node.level, node.index), node.hash));

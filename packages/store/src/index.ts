@@ -1,5 +1,12 @@
 export { BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
-export { type AuditEntry, type AuditedTable, ExpectedIndexes } from './index-audit.ts';
+export {
+  type AuditEntry,
+  type AuditedTable,
+  addEntryRecords,
+  ExpectedIndexes,
+  type ExportedDigests,
+  TableDigests,
+} from './index-audit.ts';
 export {
   type BlockWrite,
   type EntryIndexRecord,

@@ -4,10 +4,19 @@
  * Every process started here is tracked and killed on exit, so nothing outlives its runner.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fromHex, generateKeyPair, toHex } from '../../packages/core/src/index.ts';
+import {
+  creditCodeCheckCharacter,
+  DEFAULT_PARAMETERS,
+  encodeGenesis,
+  type Genesis,
+} from '../../packages/governance/src/index.ts';
+import { generateSwarmKey } from '../../packages/net/src/pnet.ts';
 import { openSeed, readKeyFile } from '../../packages/node/src/keystore.ts';
 
 export const CLI = fileURLToPath(new URL('../../apps/node/bin/liuhen-node.js', import.meta.url));
@@ -236,4 +245,127 @@ export async function api<T = unknown>(
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   return { status: response.status, json: (await response.json().catch(() => undefined)) as T };
+}
+
+// ---- multi-node networks ---------------------------------------------------------------------
+
+export interface NetworkNode extends PreparedNode {
+  nodeKey: string;
+}
+
+/**
+ * N data directories of one network: every org's node key in one genesis (the same genesis.cbor in
+ * each directory), one swarm key, a `p2p` config section listening on 127.0.0.1 (bootstrap empty:
+ * `startNetworkNode` fills it in), and the given operators appointed on each org's log.
+ */
+export async function prepareNetwork(
+  orgs: string[],
+  options: {
+    operators?: Array<{ name: string; roles: string[] }>;
+    antiEntropyMs?: number;
+  } = {},
+): Promise<NetworkNode[]> {
+  const operators = options.operators ?? [{ name: 'qi', roles: ['QI'] }];
+  const dirs = orgs.map((org) => mkdtempSync(join(tmpdir(), `liuhen-net-${org}-`)));
+  const inits = await Promise.all(
+    orgs.map((org, i) => cliAsync(['init', '--data-dir', dirs[i] as string, '--org', org, '--json'])),
+  );
+  const nodeKeys = inits.map((r, i) => {
+    if (r.status !== 0) throw new Error(`init of ${orgs[i]} failed: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { nodeKey: string }).nodeKey;
+  });
+  const creditCode = () => {
+    const first17 = `91440300${toHex(randomBytes(5))
+      .toUpperCase()
+      .replace(/[IOSVZ]/g, '0')
+      .slice(0, 9)}`;
+    return first17 + creditCodeCheckCharacter(first17);
+  };
+  const genesis: Genesis = {
+    version: 1,
+    name: 'liuhen-test-network',
+    profile: 'pipe/1',
+    created: Date.now(),
+    authorities: { keys: [generateKeyPair().publicKey], threshold: 1 },
+    orgs: orgs.map((org, i) => ({
+      id: org,
+      name: `${org} (test)`,
+      creditCode: creditCode(),
+      nodeKey: fromHex(nodeKeys[i] as string),
+      parties: ['contractor'],
+      bootstrap: [],
+    })),
+    parameters: DEFAULT_PARAMETERS,
+  } as never;
+  const genesisBytes = encodeGenesis(genesis);
+  const swarmKey = generateSwarmKey();
+  for (const dir of dirs) {
+    writeFileSync(join(dir, 'genesis.cbor'), genesisBytes);
+    writeFileSync(join(dir, 'swarm.key'), swarmKey, { mode: 0o600 });
+    configureNode(dir, {
+      p2p: {
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        pskFile: 'swarm.key',
+        bootstrap: [],
+        ...(options.antiEntropyMs === undefined ? {} : { antiEntropyMs: options.antiEntropyMs }),
+      },
+    });
+  }
+  const validFrom = new Date(Date.now() - 90 * 86_400_000).toISOString();
+  return Promise.all(
+    orgs.map(async (org, i) => {
+      const dir = dirs[i] as string;
+      const tokens: Record<string, string> = {};
+      const operatorKeys: Record<string, string> = {};
+      // One after another: each opens the data directory's store.
+      for (const op of operators) {
+        const r = await cliAsync([
+          'operator',
+          'add',
+          '--data-dir',
+          dir,
+          '--name',
+          op.name,
+          '--roles',
+          op.roles.join(','),
+          '--licence',
+          `LIC-${op.name}`,
+          '--valid-from',
+          validFrom,
+          '--json',
+        ]);
+        if (r.status !== 0) throw new Error(`operator add on ${org} failed: ${r.stderr}`);
+        const out = JSON.parse(r.stdout) as { token: string; operator: string };
+        tokens[op.name] = out.token;
+        operatorKeys[op.name] = out.operator;
+      }
+      return { dir, org, tokens, operatorKeys, nodeKey: nodeKeys[i] as string };
+    }),
+  );
+}
+
+export interface RunningNetworkNode extends RunningNode {
+  /** The daemon's libp2p listen addresses, each with /p2p/<peer id>. */
+  p2pAddrs: string[];
+}
+
+/** The addresses of the daemon's "p2p listening" log line. */
+export function p2pAddrsOf(log: string): string[] {
+  for (const line of log.split('\n')) {
+    if (!line.includes('"msg":"p2p listening"')) continue;
+    return (JSON.parse(line) as { addrs: string[] }).addrs;
+  }
+  throw new Error(`no "p2p listening" line in the node log:\n${log}`);
+}
+
+/**
+ * Starts a node of a `prepareNetwork` network with `bootstrap` (other running nodes' p2p
+ * addresses) written into its config first, and returns it with its own p2p addresses.
+ */
+export async function startNetworkNode(dir: string, bootstrap: string[]): Promise<RunningNetworkNode> {
+  const path = join(dir, 'config.json');
+  const config = JSON.parse(readFileSync(path, 'utf8')) as { p2p: Record<string, unknown> };
+  configureNode(dir, { p2p: { ...config.p2p, bootstrap } });
+  const node = await startNode(dir);
+  return Object.assign(node, { p2pAddrs: p2pAddrsOf(node.log()) });
 }

@@ -351,6 +351,25 @@ remote(program.command('status').description('node status'))
     );
   });
 
+remote(program.command('peers').description('connected replication peers'))
+  .addOption(jsonOption())
+  .action(async (o) => {
+    const peers = await call<{
+      enabled: boolean;
+      addrs: string[];
+      peers: Array<{ peerId: string; org?: string; addrs: string[] }>;
+    }>(target(o), 'GET', '/v1/peers');
+    print(o.json, peers, () =>
+      peers.enabled
+        ? [
+            ...peers.addrs.map((a) => `listening ${a}`),
+            `${peers.peers.length} peer(s)`,
+            ...peers.peers.map((p) => `  ${p.org ?? '?'}  ${p.peerId}  ${p.addrs.join(' ')}`),
+          ].join('\n')
+        : 'replication is off (no p2p section in config.json)',
+    );
+  });
+
 remote(
   program.command('append').description('append an entry: JSON (as POST /v1/entries) from a file or stdin'),
 )

@@ -16,6 +16,7 @@ import {
 } from './data-dir.ts';
 import { createApi } from './http/server.ts';
 import { LedgerNode } from './ledger-node.ts';
+import type { Replication } from './replication.ts';
 
 export const VERSION = '0.1.0';
 
@@ -24,6 +25,8 @@ export interface Daemon {
   api: Awaited<ReturnType<typeof createApi>>;
   url: string;
   logger: Logger;
+  /** Present when the config has a p2p section. */
+  replication: Replication | undefined;
   stop(): Promise<void>;
 }
 
@@ -41,6 +44,8 @@ export async function startDaemon(options: {
   const store = await LedgerStore.open(paths(options.dataDir).db);
   const blobs = new BlobStore(paths(options.dataDir).blobs);
   let node: LedgerNode;
+  // Set once replication runs; the node's own blocks are gossiped from then on.
+  let replication: Replication | undefined;
   try {
     node = await LedgerNode.open({
       store,
@@ -52,17 +57,39 @@ export async function startDaemon(options: {
       // Serve many clients at disk speed, and check signatures on every core.
       cutWhenIdle: true,
       verifyThreads: availableParallelism(),
-      onBlock: (block, ms) =>
+      onBlock: (block, ms) => {
         logger.debug(
           { height: block.header.height, size: block.header.size, entries: block.envelopes.length, ms },
           'block committed',
-        ),
+        );
+        replication?.publish(block);
+      },
     });
   } catch (error) {
     await store.close();
     throw error;
   }
+  if (config.p2p !== undefined) {
+    try {
+      // Loaded only when needed: libp2p is a large import.
+      const { startReplication } = await import('./replication.ts');
+      replication = await startReplication({
+        dataDir: options.dataDir,
+        config: config.p2p,
+        org: config.org,
+        genesis,
+        networkId,
+        nodeSeed,
+        store,
+        logger,
+      });
+    } catch (error) {
+      await node.close();
+      throw error;
+    }
+  }
   const api = await createApi({
+    replication,
     node,
     blobs,
     tokens: loadTokens(options.dataDir),
@@ -79,9 +106,13 @@ export async function startDaemon(options: {
     api,
     url: address,
     logger,
+    replication,
     stop: () => {
       stopping ??= (async () => {
         await api.close();
+        // Own blocks still pending are committed (and gossiped) before the host goes.
+        await node.flush();
+        await replication?.stop();
         await node.close();
         logger.info({ size: node.committedSize }, 'node stopped');
       })();

@@ -8,6 +8,8 @@
  *   tokens.json            API tokens: SHA-256 of each token, its name, its operator
  *   db/                    LevelDB: logs, headers, Merkle nodes, indexes
  *   blobs/                 attachments, named by SHA-256
+ *   cosignatures.jsonl     witness cosignatures received and made (with p2p)
+ *   fraud-proofs.jsonl     fraud proofs; an org with one is frozen (with p2p)
  *
  * Settings are taken, highest first, from command-line flags, environment variables
  * (LIUHEN_HOST, LIUHEN_PORT, LIUHEN_LOG_LEVEL), config.json, then the defaults below.
@@ -19,6 +21,18 @@ import { decodeGenesis, type Genesis, networkId } from '@liuhen/governance';
 import type { ApiToken } from './http/server.ts';
 import { openSeed, readKeyFile, sealSeed, writeKeyFile } from './keystore.ts';
 
+/** The `p2p` section of config.json: replication with the other member nodes (DESIGN §5). */
+export interface P2pConfig {
+  /** Listen multiaddrs, or a TCP port on 127.0.0.1 (default /ip4/127.0.0.1/tcp/0). */
+  listen?: Array<string | number> | string | number;
+  /** The network's swarm key file; relative paths are from the data directory. */
+  pskFile: string;
+  /** Peers to stay connected to, each with /p2p/<peer id> (default: the genesis orgs' bootstrap). */
+  bootstrap?: string[];
+  /** Heads exchange with every peer this often, ms (default 30 000). */
+  antiEntropyMs?: number;
+}
+
 export interface NodeConfig {
   org: string;
   host: string;
@@ -26,6 +40,8 @@ export interface NodeConfig {
   logLevel: string;
   maxBlobBytes: number;
   maxPending: number;
+  /** Present: replicate with the other member nodes. */
+  p2p?: P2pConfig;
 }
 
 export const DEFAULT_CONFIG: Omit<NodeConfig, 'org'> = {
@@ -44,6 +60,8 @@ export const paths = (dir: string) => ({
   tokens: join(dir, 'tokens.json'),
   db: join(dir, 'db'),
   blobs: join(dir, 'blobs'),
+  cosignatures: join(dir, 'cosignatures.jsonl'),
+  fraudProofs: join(dir, 'fraud-proofs.jsonl'),
 });
 
 function readJson<T>(path: string, what: string): T {
@@ -71,6 +89,13 @@ export function loadConfig(dir: string, overrides: Partial<NodeConfig> = {}): No
     throw new LiuhenError('CONFIG_INVALID', 'config: org is missing');
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new LiuhenError('CONFIG_INVALID', `config: port ${config.port} is not a TCP port`);
+  }
+  if (config.p2p !== undefined) {
+    const p2p = config.p2p as Partial<P2pConfig> | null;
+    if (p2p === null || typeof p2p !== 'object' || typeof p2p.pskFile !== 'string')
+      throw new LiuhenError('CONFIG_INVALID', 'config: p2p needs pskFile');
+    if (p2p.bootstrap !== undefined && !Array.isArray(p2p.bootstrap))
+      throw new LiuhenError('CONFIG_INVALID', 'config: p2p.bootstrap must be a list of multiaddrs');
   }
   return config;
 }

@@ -27,7 +27,7 @@ async function build(): Promise<Array<{ org: string; index: number; signed: Sign
         makeEntry(log.party, from + i, { object: `pipe:${(from + i) % 4}` }),
       );
       await store.commitBlock(log.cut(signed).write);
-      signed.forEach((s, i) => all.push({ org: log.party.org, index: from + i, signed: s }));
+      for (const [i, s] of signed.entries()) all.push({ org: log.party.org, index: from + i, signed: s });
     }
   }
   return all;

@@ -26,6 +26,7 @@ import {
 import type { BlobStore } from '@liuhen/store';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { LedgerNode } from '../ledger-node.ts';
+import type { Replication } from '../replication.ts';
 import { httpStatus } from './errors.ts';
 
 export interface ApiToken {
@@ -45,6 +46,8 @@ export interface ApiOptions {
   logger: FastifyBaseLogger;
   maxBlobBytes: number;
   version: string;
+  /** The node's replication, when it runs one (config p2p). */
+  replication?: Replication | undefined;
 }
 
 declare module 'fastify' {
@@ -371,6 +374,7 @@ export async function createApi(options: ApiOptions) {
     },
   );
 
+  const { replication } = options;
   app.get('/v1/status', { schema: { summary: 'Node status' } }, async () => ({
     org: node.org,
     network: toHex(node.networkId),
@@ -378,7 +382,23 @@ export async function createApi(options: ApiOptions) {
     log: { size: node.committedSize, height: node.height, pending: node.pending },
     checkpoint: node.latestHeader ? formatNote(node.latestHeader) : null,
     version: options.version,
+    // Every member org's log as this node holds it (replication only).
+    ...(replication === undefined
+      ? {}
+      : { orgs: await replication.orgs(), p2p: { addrs: replication.addrs() } }),
   }));
+
+  app.get('/v1/peers', { schema: { summary: 'Connected replication peers' } }, async () => ({
+    enabled: replication !== undefined,
+    addrs: replication?.addrs() ?? [],
+    peers: replication?.peers() ?? [],
+  }));
+
+  app.get(
+    '/v1/fraud-proofs',
+    { schema: { summary: 'Fraud proofs held; each freezes its org' } },
+    async () => ({ fraudProofs: replication?.fraudProofs() ?? [] }),
+  );
 
   return app;
 }

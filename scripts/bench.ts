@@ -7,16 +7,29 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { coreSuite } from './bench/core.ts';
 import type { BenchResult, Suite } from './bench/harness.ts';
+import { nodeSuites } from './bench/node.ts';
 
-type Target = { min: number } | { ratioOf: string; ratio: number };
+type Target =
+  | { min: number }
+  | { max: number }
+  | { ratioOf: string; ratio: number }
+  | { ratioOf: string; maxRatio: number };
 
 /** The targets the issues set; a result without one is reported, not judged. */
 const TARGETS: Record<string, Target> = {
   'core.entry.sign': { ratioOf: 'bound.sign', ratio: 0.7 },
   'core.entry.verify': { ratioOf: 'bound.verify', ratio: 0.8 },
+  'append.durable': { min: 25_000 },
+  'verify.all': { ratioOf: 'bound.verify.cores', ratio: 0.85 },
+  'object.trace.p50': { max: 10 },
+  'object.trace.scaling': { max: 1.5 },
+  'http.append': { min: 5_000 },
+  'http.append.p99': { max: 50 },
+  'storage.bytesPerEntry': { ratioOf: 'storage.meanEntryBytes', maxRatio: 1.6 },
+  'memory.rss.peak': { max: 500 },
 };
 
-const SUITES: Suite[] = [coreSuite];
+const SUITES: Suite[] = [coreSuite, ...nodeSuites];
 
 const { values } = parseArgs({
   options: {
@@ -39,8 +52,16 @@ function judge(name: string, value: number): { target: string; ratio: string; ok
   if (target === undefined) return { target: '', ratio: '', ok: '' };
   if ('min' in target)
     return { target: `>= ${target.min}`, ratio: '', ok: value >= target.min ? 'yes' : 'NO' };
+  if ('max' in target)
+    return { target: `<= ${target.max}`, ratio: '', ok: value <= target.max ? 'yes' : 'NO' };
   const bound = results.get(target.ratioOf);
   const ratio = bound ? value / bound.value : Number.NaN;
+  if ('maxRatio' in target)
+    return {
+      target: `<= ${target.maxRatio}x ${target.ratioOf}`,
+      ratio: bound ? `${ratio.toFixed(2)}x` : '',
+      ok: bound ? (ratio <= target.maxRatio ? 'yes' : 'NO') : '',
+    };
   return {
     target: `>= ${Math.round(target.ratio * 100)}% of ${target.ratioOf}`,
     ratio: bound ? `${(ratio * 100).toFixed(1)}%` : '',

@@ -1,0 +1,5 @@
+// Workers start outside tsx's loader; register it, then load the TypeScript worker.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./node-worker.ts');

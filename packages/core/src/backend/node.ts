@@ -35,12 +35,22 @@ const privateKeys = new KeyCache((seed) =>
   createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
 );
 
+// Deriving a public key exports a KeyObject (~1 ms here); a node derives its own on every block.
+const derivedPublicKeys = new Map<KeyObject, Uint8Array>();
+
 export const nodeBackend: CryptoBackend = {
   name: 'node:crypto',
   sha256: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
   ed25519PublicKey: (seed) => {
-    const spki = createPublicKey(privateKeys.get(seed)).export({ format: 'der', type: 'spki' });
-    return new Uint8Array(spki.subarray(SPKI_PREFIX.length));
+    const privateKey = privateKeys.get(seed);
+    let publicKey = derivedPublicKeys.get(privateKey);
+    if (publicKey === undefined) {
+      const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+      publicKey = new Uint8Array(spki.subarray(SPKI_PREFIX.length));
+      if (derivedPublicKeys.size >= CACHE_LIMIT) derivedPublicKeys.clear();
+      derivedPublicKeys.set(privateKey, publicKey);
+    }
+    return publicKey.slice();
   },
   ed25519Sign: (seed, message) => new Uint8Array(sign(null, message, privateKeys.get(seed))),
   ed25519VerifyRaw: (publicKey, message, signature) =>

@@ -80,6 +80,24 @@ export function cliJson<T>(args: string[]): T {
   return JSON.parse(result.stdout) as T;
 }
 
+/** `liuhen-node operator add` for a test operator appointed from `validFrom` (ISO 8601). */
+function operatorAddArgs(dir: string, op: { name: string; roles: string[] }, validFrom: string): string[] {
+  return [
+    'operator',
+    'add',
+    '--data-dir',
+    dir,
+    '--name',
+    op.name,
+    '--roles',
+    op.roles.join(','),
+    '--licence',
+    `LIC-${op.name}`,
+    '--valid-from',
+    validFrom,
+  ];
+}
+
 export interface PreparedNode {
   dir: string;
   org: string;
@@ -104,20 +122,9 @@ export function prepareNode(
   const tokens: Record<string, string> = {};
   const operatorKeys: Record<string, string> = {};
   for (const op of operators) {
-    const out = cliJson<{ token: string; operator: string }>([
-      'operator',
-      'add',
-      '--data-dir',
-      dir,
-      '--name',
-      op.name,
-      '--roles',
-      op.roles.join(','),
-      '--licence',
-      `LIC-${op.name}`,
-      '--valid-from',
-      new Date(Date.now() - 90 * 86_400_000).toISOString(),
-    ]);
+    const out = cliJson<{ token: string; operator: string }>(
+      operatorAddArgs(dir, op, new Date(Date.now() - 90 * 86_400_000).toISOString()),
+    );
     tokens[op.name] = out.token;
     operatorKeys[op.name] = out.operator;
   }
@@ -319,21 +326,7 @@ export async function prepareNetwork(
       const operatorKeys: Record<string, string> = {};
       // One after another: each opens the data directory's store.
       for (const op of operators) {
-        const r = await cliAsync([
-          'operator',
-          'add',
-          '--data-dir',
-          dir,
-          '--name',
-          op.name,
-          '--roles',
-          op.roles.join(','),
-          '--licence',
-          `LIC-${op.name}`,
-          '--valid-from',
-          validFrom,
-          '--json',
-        ]);
+        const r = await cliAsync([...operatorAddArgs(dir, op, validFrom), '--json']);
         if (r.status !== 0) throw new Error(`operator add on ${org} failed: ${r.stderr}`);
         const out = JSON.parse(r.stdout) as { token: string; operator: string };
         tokens[op.name] = out.token;

@@ -22,16 +22,11 @@ import {
   signEntry,
   toHex,
 } from '@liuhen/core';
-import {
-  checkAuthority,
-  type Genesis,
-  OPERATOR_APPOINTED,
-  OPERATOR_REVOKED,
-  OperatorRegistry,
-} from '@liuhen/governance';
+import { checkAuthority, type Genesis, OperatorRegistry } from '@liuhen/governance';
 import type { LedgerStore } from '@liuhen/store';
 import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
 import { EnvelopeOpener } from './envelope-opener.ts';
+import { loadRegistry } from './operator-registry-loader.ts';
 
 /** Committed entries whose object the parent check remembers (about 10 MB). */
 const RECENT_OBJECTS = 65_536;
@@ -146,17 +141,7 @@ export class LedgerNode {
    */
   async #load(): Promise<void> {
     const head = await this.store.logHead(this.org);
-    const registry = new OperatorRegistry();
-    // The registry takes each org's records in log order, whatever their kind.
-    const hits = [
-      ...(await this.store.byKind(OPERATOR_APPOINTED)),
-      ...(await this.store.byKind(OPERATOR_REVOKED)),
-    ];
-    hits.sort((a, b) => (a.org === b.org ? a.index - b.index : a.org < b.org ? -1 : 1));
-    for (const hit of hits) {
-      const envelope = await this.store.envelope(hit.org, hit.index);
-      if (envelope) registry.apply(hit.org, hit.index, openEnvelope(envelope).entry);
-    }
+    const registry = await loadRegistry(this.store);
     this.#state = head ? { header: head.header, frontier: head.frontier } : emptyLogState();
     this.#registry = registry;
   }

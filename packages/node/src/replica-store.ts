@@ -31,7 +31,6 @@ import {
   LiuhenError,
   type LogState,
   leafHash,
-  openEnvelope,
   toBase64,
   toHex,
 } from '@liuhen/core';
@@ -45,6 +44,7 @@ import {
 import { type CosignatureRecord, NetError, type ReplicaStore } from '@liuhen/net';
 import type { EntryIndexRecord, LedgerStore } from '@liuhen/store';
 import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
+import { loadRegistry } from './operator-registry-loader.ts';
 
 /**
  * An append-only JSON-lines file: each `append` resolves once its line is written and fsynced.
@@ -383,16 +383,4 @@ export class NodeReplicaStore implements ReplicaStore {
 
 function isOperatorRecord(entry: Entry): boolean {
   return entry.kind === OPERATOR_APPOINTED || entry.kind === OPERATOR_REVOKED;
-}
-
-/** The operator registry of every org, fed from the store in log order (as LedgerNode does). */
-async function loadRegistry(store: LedgerStore): Promise<OperatorRegistry> {
-  const registry = new OperatorRegistry();
-  const hits = [...(await store.byKind(OPERATOR_APPOINTED)), ...(await store.byKind(OPERATOR_REVOKED))];
-  hits.sort((a, b) => (a.org === b.org ? a.index - b.index : a.org < b.org ? -1 : 1));
-  for (const hit of hits) {
-    const envelope = await store.envelope(hit.org, hit.index);
-    if (envelope) registry.apply(hit.org, hit.index, openEnvelope(envelope).entry);
-  }
-  return registry;
 }

@@ -8,8 +8,9 @@
  * log does not grow. Finally the CLI's remote commands, and a clean whole-store verification.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildEntry,
@@ -952,6 +953,10 @@ describe('the CLI against the running node', () => {
   it('exits 2 with a coded message on bad usage, bad input, refusals and an unreachable node', async () => {
     const before = await getStatus();
     const port = await closedPort();
+    // A data directory whose store was never created: verify must not report an empty store clean.
+    const storeless = mkdtempSync(join(tmpdir(), 'liuhen-storeless-'));
+    for (const file of ['config.json', 'genesis.cbor'])
+      copyFileSync(join(prepared.dir, file), join(storeless, file));
     const cases: Array<{ args: string[]; env?: NodeJS.ProcessEnv; input?: string; stderr: RegExp }> = [
       { args: ['status', '--json'], env: noTokenEnv, stderr: /error CONFIG_INVALID: no API token/ },
       {
@@ -993,6 +998,10 @@ describe('the CLI against the running node', () => {
         args: ['append', join(prepared.dir, 'no-such-file.json'), ...remote()],
         stderr: /error.*no-such-file\.json/,
       },
+      {
+        args: ['verify', '--data-dir', storeless],
+        stderr: /error CONFIG_INVALID: .*there is no store to verify/,
+      },
     ];
     const results = await Promise.all(
       cases.map((c) =>
@@ -1010,6 +1019,8 @@ describe('the CLI against the running node', () => {
       expect(r.stderr, what).not.toMatch(/\n\s+at /); // no stack trace
       expect(r.stdout, what).toBe('');
     }
+    expect(readdirSync(storeless).sort()).toEqual(['config.json', 'genesis.cbor']);
+    rmSync(storeless, { recursive: true, force: true });
     expect((await getStatus()).log).toEqual(before.log);
   });
 });

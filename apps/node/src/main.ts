@@ -423,6 +423,13 @@ program
   .addOption(jsonOption())
   .action(async (o) => {
     const { genesis: g, networkId: net } = loadGenesis(o.dataDir);
+    // Opening would create an empty store, which would then "verify" as clean.
+    if (!existsSync(paths(o.dataDir).db)) {
+      throw new LiuhenError(
+        'CONFIG_INVALID',
+        `${paths(o.dataDir).db} does not exist: there is no store to verify`,
+      );
+    }
     const opening = performance.now();
     let store: LedgerStore;
     try {

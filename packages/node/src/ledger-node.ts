@@ -406,20 +406,12 @@ export class LedgerNode {
   /** An object's committed entries in causal order. */
   async trace(object: string): Promise<Array<SignedEntry & { org: string; index: number }>> {
     const located = await this.store.objectEntries(object);
-    const envelopes = await Promise.all(
-      located.map(async ({ org, index }) => {
-        const envelope = await this.store.envelope(org, index);
-        if (!envelope)
-          throw new LiuhenError('STORAGE_FAILED', `index says ${org}/${index} exists but it does not`);
-        return envelope;
-      }),
-    );
     // Opened in parallel on the verify threads, when there are some.
-    const opened = await this.#opener.openMany(envelopes);
-    const entries = opened.map((signed, i) => ({
-      ...signed,
-      ...(located[i] as { org: string; index: number }),
-    }));
+    const opened = await this.#opener.openMany(located.map((l) => l.envelope));
+    const entries = opened.map((signed, i) => {
+      const { org, index } = located[i] as { org: string; index: number };
+      return { ...signed, org, index };
+    });
     return causalOrder(
       entries.map((e) => ({ id: e.id, parents: e.entry.parents, time: e.entry.time, item: e })),
     ).map((node) => node.item);

@@ -105,6 +105,8 @@ export interface EntryLocation {
 
 export interface IndexedEntry extends EntryLocation {
   readonly id: Uint8Array;
+  /** The envelope itself: the query reads it to find the id, and callers usually want it. */
+  readonly envelope: Uint8Array;
 }
 
 export interface IndexQuery {
@@ -442,7 +444,7 @@ export class LedgerStore {
     return locations.map(({ orgNo, index }, i) => {
       const envelope = envelopes[i];
       if (envelope === undefined) throw new LiuhenError('STORE_CORRUPT', 'an indexed envelope is missing');
-      return { id: storedEntryId(envelope), org: this.#orgs.name(orgNo), index };
+      return { id: storedEntryId(envelope), org: this.#orgs.name(orgNo), index, envelope };
     });
   }
 

@@ -23,7 +23,7 @@ import {
   toHex,
 } from '@liuhen/core';
 import { checkAuthority, type Genesis, OperatorRegistry } from '@liuhen/governance';
-import type { LedgerStore } from '@liuhen/store';
+import { indexRecord, type LedgerStore } from '@liuhen/store';
 import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
 import { EnvelopeOpener } from './envelope-opener.ts';
 import { loadRegistry } from './operator-registry-loader.ts';
@@ -334,14 +334,7 @@ export class LedgerNode {
       await this.store.commitBlock({
         header: block.header,
         envelopes: block.envelopes,
-        entries: batch.map(({ signed: { id, entry } }) => ({
-          id,
-          object: entry.object,
-          kind: entry.kind,
-          signer: entry.signer,
-          time: entry.time,
-          parents: entry.parents,
-        })),
+        entries: batch.map(({ signed }) => indexRecord(signed.id, signed.entry)),
         nodes,
       });
       this.#state = state;

@@ -42,7 +42,7 @@ import {
   OperatorRegistry,
 } from '@liuhen/governance';
 import { type CosignatureRecord, NetError, type ReplicaStore } from '@liuhen/net';
-import type { EntryIndexRecord, LedgerStore } from '@liuhen/store';
+import { type EntryIndexRecord, indexRecord, type LedgerStore } from '@liuhen/store';
 import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
 import { loadRegistry } from './operator-registry-loader.ts';
 
@@ -274,14 +274,7 @@ export class NodeReplicaStore implements ReplicaStore {
           fed = true;
           this.#registry.apply(org, logIndex, entry);
         }
-        records.push({
-          id: entryId(entryBytes),
-          object: entry.object,
-          kind: entry.kind,
-          signer: entry.signer,
-          time: entry.time,
-          parents: entry.parents,
-        });
+        records.push(indexRecord(entryId(entryBytes), entry));
       }
       await this.#store.commitBlock({
         header: block.header,

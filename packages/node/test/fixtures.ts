@@ -26,28 +26,36 @@ export interface Fixture {
   cleanup(): void;
 }
 
-export function fixture(): Fixture {
-  const dir = mkdtempSync(join(tmpdir(), 'liuhen-node-test-'));
-  const nodeKey = generateKeyPair();
-  const first17 = '91440300MA5F00000';
-  const genesis: Genesis = {
+/** A genesis whose orgs are the given ids and node keys, with valid made-up credit codes. */
+export function testGenesis(
+  orgs: ReadonlyArray<{ id: string; nodeKey: Uint8Array }>,
+  parameters: Partial<Genesis['parameters']> = {},
+): Genesis {
+  return {
     version: 1,
     name: 'test',
     profile: 'pipe/1',
     created: T0,
     authorities: { keys: [generateKeyPair().publicKey], threshold: 1 },
-    orgs: [
-      {
-        id: 'contractor',
-        name: 'Test Contractor',
+    orgs: orgs.map(({ id, nodeKey }, n) => {
+      const first17 = `91440300MA5F0000${n}`;
+      return {
+        id,
+        name: id,
         creditCode: first17 + creditCodeCheckCharacter(first17),
-        nodeKey: nodeKey.publicKey,
+        nodeKey,
         parties: ['contractor'],
         bootstrap: [],
-      },
-    ],
-    parameters: { ...DEFAULT_PARAMETERS, blockIntervalMs: 10 },
+      };
+    }),
+    parameters: { ...DEFAULT_PARAMETERS, ...parameters },
   };
+}
+
+export function fixture(): Fixture {
+  const dir = mkdtempSync(join(tmpdir(), 'liuhen-node-test-'));
+  const nodeKey = generateKeyPair();
+  const genesis = testGenesis([{ id: 'contractor', nodeKey: nodeKey.publicKey }], { blockIntervalMs: 10 });
   const bytes = encodeGenesis(genesis);
   const network = networkId(bytes);
   return {

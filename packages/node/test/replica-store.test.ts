@@ -18,20 +18,12 @@ import {
   type LogState,
   signEntry,
 } from '@liuhen/core';
-import {
-  appointmentBody,
-  creditCodeCheckCharacter,
-  DEFAULT_PARAMETERS,
-  encodeGenesis,
-  type Genesis,
-  networkId,
-  revocationBody,
-} from '@liuhen/governance';
+import { appointmentBody, encodeGenesis, type Genesis, networkId, revocationBody } from '@liuhen/governance';
 import { LedgerStore } from '@liuhen/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeReplicaStore } from '../src/replica-store.ts';
+import { T0, testGenesis } from './fixtures.ts';
 
-const T0 = Date.parse('2026-03-01T00:00:00Z');
 const REMOTE = 'contractor';
 const OWN = 'supervisor';
 
@@ -42,30 +34,13 @@ let network: Uint8Array;
 let state: LogState;
 let time = T0;
 
-function org(id: string, nodeKey: Uint8Array, n: number): Genesis['orgs'][number] {
-  const first17 = `91440300MA5F0000${n}`;
-  return {
-    id,
-    name: id,
-    creditCode: first17 + creditCodeCheckCharacter(first17),
-    nodeKey,
-    parties: ['contractor'],
-    bootstrap: [],
-  };
-}
-
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'liuhen-replica-test-'));
   remoteKey = generateKeyPair();
-  genesis = {
-    version: 1,
-    name: 'test',
-    profile: 'pipe/1',
-    created: T0,
-    authorities: { keys: [generateKeyPair().publicKey], threshold: 1 },
-    orgs: [org(REMOTE, remoteKey.publicKey, 1), org(OWN, generateKeyPair().publicKey, 2)],
-    parameters: DEFAULT_PARAMETERS,
-  };
+  genesis = testGenesis([
+    { id: REMOTE, nodeKey: remoteKey.publicKey },
+    { id: OWN, nodeKey: generateKeyPair().publicKey },
+  ]);
   network = networkId(encodeGenesis(genesis));
   state = emptyLogState();
 });

@@ -13,6 +13,7 @@ export {
   type EntryLocation,
   type IndexedEntry,
   type IndexQuery,
+  indexRecord,
   LedgerStore,
   type LogHead,
 } from './ledger-store.ts';

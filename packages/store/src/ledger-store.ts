@@ -13,6 +13,7 @@ import {
   type BlockHeader,
   compareBytes,
   consistencyProofPlan,
+  type Entry,
   equalBytes,
   inclusionProofPlan,
   LiuhenError,
@@ -86,6 +87,18 @@ export interface EntryIndexRecord {
   readonly signer: Uint8Array;
   readonly time: number;
   readonly parents: readonly Uint8Array[];
+}
+
+/** The index record of a decoded entry, given its id. */
+export function indexRecord(id: Uint8Array, entry: Entry): EntryIndexRecord {
+  return {
+    id,
+    object: entry.object,
+    kind: entry.kind,
+    signer: entry.signer,
+    time: entry.time,
+    parents: entry.parents,
+  };
 }
 
 export interface BlockWrite {

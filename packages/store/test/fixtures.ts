@@ -19,7 +19,7 @@ import {
   signEntry,
   utf8,
 } from '@liuhen/core';
-import type { BlockWrite } from '../src/index.ts';
+import { type BlockWrite, indexRecord } from '../src/index.ts';
 
 export const network = sha256(utf8('liuhen store test network'));
 const governance = { seq: 0, hash: network };
@@ -102,14 +102,7 @@ export function toWrite(block: Block, signed: readonly SignedEntry[], nodes: Per
   return {
     header: block.header,
     envelopes: block.envelopes,
-    entries: signed.map(({ id, entry }) => ({
-      id,
-      object: entry.object,
-      kind: entry.kind,
-      signer: entry.signer,
-      time: entry.time,
-      parents: entry.parents,
-    })),
+    entries: signed.map(({ id, entry }) => indexRecord(id, entry)),
     nodes,
   };
 }

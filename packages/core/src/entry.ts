@@ -4,7 +4,7 @@
  * is also the org log's Merkle leaf. Entry id = SHA-256(entry bytes).
  */
 import { compareBytes, concatBytes, equalBytes, utf8 } from './bytes.ts';
-import { type CborValue, decodeCanonical, encodeCanonical, isCborMap } from './cbor.ts';
+import { type CborValue, decodeCanonical, encodeCanonical, inCanonicalOrder, isCborMap } from './cbor.ts';
 import { signMessage, verifySignature } from './ed25519.ts';
 import { LiuhenError } from './errors.ts';
 import { sha256 } from './hash.ts';
@@ -178,24 +178,36 @@ export function entryFromCbor(value: CborValue): Entry {
   return map.sealed === undefined ? entry : { ...entry, sealed: map.sealed };
 }
 
+// Maps are built in their canonical key order (by length, then bytewise), so the encoder finds
+// them sorted and skips sorting.
+function refToCbor(ref: EntryRef): CborMap {
+  // Every given field is kept, so that parseRef sees (and refuses) a ref with both targets.
+  const { rel, ...target } = ref as { rel?: string; entry?: Uint8Array; object?: string };
+  return (rel === undefined ? { ...target } : { rel, ...target }) as CborMap;
+}
+
 function entryToCbor(entry: Entry): CborMap {
-  const map: CborMap = {
-    version: entry.version,
-    network: entry.network,
+  return {
     org: entry.org,
-    object: entry.object,
-    kind: entry.kind,
-    parents: [...entry.parents],
-    refs: entry.refs.map((r) => ({ ...r })),
-    time: entry.time,
-    signer: entry.signer,
-    role: entry.role,
     body: entry.body,
-    attachments: entry.attachments.map((a) => ({ ...a })),
+    kind: entry.kind,
+    refs: entry.refs.map(refToCbor),
+    role: entry.role,
+    time: entry.time,
+    object: entry.object,
+    ...(entry.sealed === undefined ? {} : { sealed: entry.sealed }),
+    signer: entry.signer,
+    network: entry.network,
+    parents: [...entry.parents],
+    version: entry.version,
+    attachments: entry.attachments.map((a) => ({
+      name: a.name,
+      size: a.size,
+      type: a.type,
+      sha256: a.sha256,
+    })),
     classification: entry.classification,
   };
-  if (entry.sealed !== undefined) map.sealed = entry.sealed;
-  return map;
 }
 
 /** What an author supplies; `buildEntry` fills defaults and sorts parents. */
@@ -206,24 +218,48 @@ export type EntryDraft = Omit<Entry, 'version' | 'parents' | 'refs' | 'attachmen
   classification?: Classification;
 };
 
+/**
+ * Entries made by buildEntry: validated, frozen, and shaped as their own CBOR map with keys in
+ * canonical order, so encoding one needs neither a copy, nor a second validation, nor a sort.
+ */
+const builtEntries = new WeakSet<Entry>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export function buildEntry(draft: EntryDraft): Entry {
   const parents = [...(draft.parents ?? [])].sort(compareBytes);
   const unique = parents.filter((p, i) => i === 0 || !equalBytes(p, parents[i - 1] as Uint8Array));
-  const entry: Entry = {
+  const map = entryToCbor({
     ...draft,
+    ...(draft.sealed === undefined ? {} : { sealed: inCanonicalOrder(draft.sealed) }),
+    body: inCanonicalOrder(draft.body),
     version: ENTRY_VERSION,
     parents: unique,
     refs: draft.refs ?? [],
     attachments: draft.attachments ?? [],
     classification: draft.classification ?? 'public',
-  };
-  // Round-trip through the schema so a malformed draft fails here, not at a verifier.
-  return entryFromCbor(entryToCbor(entry));
+  });
+  // Validate now, so a malformed draft fails here, not at a verifier.
+  entryFromCbor(map);
+  const entry = deepFreeze(map) as unknown as Entry;
+  builtEntries.add(entry);
+  return entry;
 }
 
 export function encodeEntry(entry: Entry, maxBytes = DEFAULT_MAX_ENTRY_BYTES): Uint8Array {
-  const map = entryToCbor(entry);
-  entryFromCbor(map);
+  let map: CborMap;
+  if (builtEntries.has(entry)) {
+    map = entry as unknown as CborMap;
+  } else {
+    map = entryToCbor(entry);
+    entryFromCbor(map);
+  }
   const bytes = encodeCanonical(map);
   if (bytes.length > maxBytes)
     throw new LiuhenError('ENTRY_TOO_LARGE', `${bytes.length} > ${maxBytes} bytes`);
@@ -256,13 +292,54 @@ export function entrySigningMessage(entryBytes: Uint8Array): Uint8Array {
 }
 
 export function encodeEnvelope(entryBytes: Uint8Array, signature: Uint8Array): Uint8Array {
-  return encodeCanonical([entryBytes, signature]);
+  if (signature.length !== 64 || entryBytes.length >= 0x10000)
+    return encodeCanonical([entryBytes, signature]);
+  // The common case written directly: array(2), the entry's byte-string head, the entry, then
+  // bstr(64) and the signature; the same bytes encodeCanonical gives.
+  const n = entryBytes.length;
+  const head = n < 24 ? [0x40 | n] : n < 0x100 ? [0x58, n] : [0x59, n >>> 8, n & 0xff];
+  const out = new Uint8Array(1 + head.length + n + 66);
+  out[0] = 0x82;
+  out.set(head, 1);
+  out.set(entryBytes, 1 + head.length);
+  out[1 + head.length + n] = 0x58;
+  out[2 + head.length + n] = 64;
+  out.set(signature, 3 + head.length + n);
+  return out;
+}
+
+/**
+ * The byte-string head of a well-formed envelope's entry, or undefined for anything else, which
+ * then takes the general path and its precise error.
+ */
+function entryHead(bytes: Uint8Array): { start: number; length: number } | undefined {
+  if (bytes.length < 68 || bytes[0] !== 0x82) return undefined;
+  const initial = bytes[1] as number;
+  if (initial >>> 5 !== 2) return undefined;
+  const info = initial & 0x1f;
+  if (info < 24) return { start: 2, length: info };
+  if (info === 24 && (bytes[2] as number) >= 24) return { start: 3, length: bytes[2] as number };
+  if (info === 25) {
+    const length = ((bytes[2] as number) << 8) | (bytes[3] as number);
+    if (length >= 0x100) return { start: 4, length };
+  }
+  // Entries are at most 64 KiB by default, so longer heads are left to the general path.
+  return undefined;
 }
 
 export function decodeEnvelope(
   bytes: Uint8Array,
   maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES,
 ): { entryBytes: Uint8Array; signature: Uint8Array } {
+  // The common case, read directly: [bstr entry, bstr(64) signature], nothing after it.
+  const head =
+    bytes instanceof Uint8Array && bytes.length <= maxEntryBytes + 80 ? entryHead(bytes) : undefined;
+  if (head !== undefined) {
+    const end = head.start + head.length;
+    if (end + 66 === bytes.length && bytes[end] === 0x58 && bytes[end + 1] === 64) {
+      return { entryBytes: bytes.slice(head.start, end), signature: bytes.slice(end + 2) };
+    }
+  }
   let value: CborValue;
   try {
     value = decodeCanonical(bytes, { maxBytes: maxEntryBytes + 80, maxDepth: 1 });

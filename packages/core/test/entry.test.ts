@@ -6,6 +6,7 @@ import { publicKeyFromSeed, signMessage } from '../src/ed25519.ts';
 import {
   buildEntry,
   decodeEntry,
+  decodeEnvelope,
   type EntryDraft,
   encodeEntry,
   encodeEnvelope,
@@ -129,5 +130,91 @@ describe('entries', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('reads an envelope directly exactly when the general decoder accepts it', () => {
+    // decodeEnvelope reads the common shape without the general decoder; any input either path
+    // sees must get the same answer as decoding [entry, signature] in the deterministic profile.
+    const general = (bytes: Uint8Array) => {
+      const value = decodeCanonical(bytes, { maxDepth: 1 });
+      if (!Array.isArray(value) || value.length !== 2) return 'invalid';
+      const [entryBytes, signature] = value;
+      if (
+        !(entryBytes instanceof Uint8Array) ||
+        !(signature instanceof Uint8Array) ||
+        signature.length !== 64
+      )
+        return 'invalid';
+      return `${toHex(entryBytes)}/${toHex(signature)}`;
+    };
+    const answer = (read: () => string) => {
+      try {
+        return read();
+      } catch {
+        return 'invalid';
+      }
+    };
+    const shapes = fc.oneof(
+      fc
+        .uint8Array({ minLength: 0, maxLength: 400 })
+        .map((e) => encodeEnvelope(e, new Uint8Array(64).fill(7))),
+      fc.uint8Array({ minLength: 0, maxLength: 300 }).map((e) => encodeCanonical([e, new Uint8Array(63)])),
+    );
+    const mutated = fc
+      .tuple(shapes, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat({ max: 2 }))
+      .map(([bytes, at, xor, cut]) => {
+        const copy = bytes.slice();
+        copy[at % copy.length] = (copy[at % copy.length] as number) ^ (at % 3 === 0 ? xor : 0);
+        return copy.subarray(0, copy.length - cut);
+      });
+    fc.assert(
+      fc.property(mutated, (bytes) => {
+        const ours = answer(() => {
+          const { entryBytes, signature } = decodeEnvelope(bytes);
+          return `${toHex(entryBytes)}/${toHex(signature)}`;
+        });
+        expect(ours).toBe(answer(() => general(bytes)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('writes an envelope directly with the bytes the general encoder gives', () => {
+    const signature = new Uint8Array(64).fill(9);
+    for (const n of [0, 1, 23, 24, 255, 256, 1000, 65535, 65536]) {
+      const entryBytes = new Uint8Array(n).fill(n & 0xff);
+      expect(toHex(encodeEnvelope(entryBytes, signature)), `${n} bytes`).toBe(
+        toHex(encodeCanonical([entryBytes, signature])),
+      );
+    }
+  });
+
+  it('builds frozen entries whose encoding is that of an equal, hand-made entry', () => {
+    const built = buildEntry(
+      draft({
+        body: { z: 1, a: { y: [1, { c: 2, b: 3 }], x: 'text' } },
+        refs: [{ object: 'seg:other', rel: 'supersedes' }],
+        attachments: [{ sha256: new Uint8Array(32), size: 1, type: 'image/png', name: 'a.png' }],
+        sealed: { idHash: new Uint8Array(32) },
+      }),
+    );
+    expect(Object.isFrozen(built)).toBe(true);
+    expect(Object.isFrozen(built.body)).toBe(true);
+    expect(Object.isFrozen(built.parents)).toBe(true);
+    expect(() => {
+      (built as { time: number }).time = 1;
+    }).toThrow(TypeError);
+    // A structurally equal entry that buildEntry did not make takes the copying path.
+    const handMade = JSON.parse(
+      JSON.stringify({ ...built, network: 0, signer: 0, attachments: 0, sealed: 0 }),
+    );
+    Object.assign(handMade, {
+      network: built.network,
+      signer: built.signer,
+      attachments: built.attachments.map((a) => ({ ...a })),
+      sealed: { ...built.sealed },
+    });
+    expect(toHex(encodeEntry(handMade))).toBe(toHex(encodeEntry(built)));
+    expect(decodeEntry(encodeEntry(built))).toEqual(handMade);
   });
 });

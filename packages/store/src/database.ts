@@ -49,6 +49,11 @@ export async function openDatabase(path: string): Promise<Database> {
   const db: Database = new Level<Uint8Array, Uint8Array>(path, {
     keyEncoding: 'view',
     valueEncoding: 'view',
+    // LevelDB memory-maps every open table file, and each page a read touches then counts in
+    // the process's resident memory, which so grew towards the size of the database (a million
+    // entries: 291 MiB file-backed, 569 MB peak). A hundred open tables (of ~180 at a million
+    // entries) kept it at 90 MiB (370 MB peak) with no measurable cost per trace.
+    maxOpenFiles: 100,
   });
   await guard(() => db.open());
   const damage = recoveryDamage(path);

@@ -99,6 +99,45 @@ export function getMany(db: Database, keys: Uint8Array[]): Promise<(Uint8Array |
 }
 
 /**
+ * Point reads made in the same turn of the event loop, sent to LevelDB as one getMany. Each
+ * read is a round trip through libuv's threadpool, and every append looks up its own id (and
+ * often a parent) before it is queued; under load many appends arrive together.
+ */
+export class ReadBatcher {
+  readonly #db: Database;
+  #keys: Uint8Array[] = [];
+  #waiting: Array<{ resolve: (value: Uint8Array | undefined) => void; reject: (error: unknown) => void }> =
+    [];
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.#keys.length === 0) setImmediate(() => this.#flush());
+      this.#keys.push(key);
+      this.#waiting.push({ resolve, reject });
+    });
+  }
+
+  #flush(): void {
+    const keys = this.#keys;
+    const waiting = this.#waiting;
+    this.#keys = [];
+    this.#waiting = [];
+    getMany(this.#db, keys).then(
+      (values) => {
+        for (const [i, w] of waiting.entries()) w.resolve(values[i]);
+      },
+      (error) => {
+        for (const w of waiting) w.reject(error);
+      },
+    );
+  }
+}
+
+/**
  * The one durable write of a block: all of it or none of it, fsynced before it resolves. A
  * chained batch, because abstract-level's array form clones every operation with the batch
  * options and costs several times more per put.

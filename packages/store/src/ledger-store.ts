@@ -32,6 +32,7 @@ import {
   getMany,
   openDatabase,
   type Put,
+  ReadBatcher,
   scan,
   writeBatch,
 } from './database.ts';
@@ -168,6 +169,8 @@ async function loadHead(db: Database, orgNo: number): Promise<LogHead | undefine
 
 export class LedgerStore {
   readonly #db: Database;
+  /** Id lookups, batched: appends look up their ids (and parents') many at a time. */
+  readonly #idReads: ReadBatcher;
   readonly #path: string;
   readonly #orgs: OrgTable;
   /** Keyed by org number. */
@@ -185,6 +188,7 @@ export class LedgerStore {
     count: number,
   ) {
     this.#db = db;
+    this.#idReads = new ReadBatcher(db);
     this.#path = path;
     this.#orgs = orgs;
     this.#heads = heads;
@@ -462,7 +466,7 @@ export class LedgerStore {
   }
 
   async #idRecord(id: Uint8Array): Promise<IdRecord | undefined> {
-    const value = await get(this.#db, idKey(id));
+    const value = await this.#idReads.get(idKey(id));
     return value && decodeIdRecord(value);
   }
 

@@ -135,6 +135,14 @@ describe('logs and headers', () => {
     expect(await store.locate((entries[4] as SignedEntry).id)).toEqual({ org: 'contractor', index: 4 });
   });
 
+  it('answers concurrent lookups, which share one read, each with its own location', async () => {
+    const entries = await commitLog(new LogBuilder(contractor), [4, 3]);
+    const unknown = new Uint8Array(32).fill(0xee);
+    const ids = [...entries.map((e) => e.id), unknown, ...entries.map((e) => e.id).reverse()];
+    const found = await Promise.all(ids.map((id) => store.locate(id)));
+    expect(found.map((at) => at?.index)).toEqual([0, 1, 2, 3, 4, 5, 6, undefined, 6, 5, 4, 3, 2, 1, 0]);
+  });
+
   it('keeps the logs of several orgs apart', async () => {
     const a = new LogBuilder(supervisor);
     const b = new LogBuilder(contractor);

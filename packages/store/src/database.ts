@@ -159,6 +159,8 @@ export function writeBatch(db: Database, puts: readonly Put[]): Promise<void> {
  * Key/value pairs of a range, in key order (or reverse). The iterator reads ahead a bounded
  * number of bytes, so a scan of any length holds little in memory.
  */
+const SCAN_BATCH = 256;
+
 export async function* scan(
   db: Database,
   range: KeyRange,
@@ -171,10 +173,11 @@ export async function* scan(
     reverse: options.reverse ?? false,
   });
   try {
+    // Many records per native call: one call per record cost more than reading the records.
     for (;;) {
-      const item = await guard(() => iterator.next());
-      if (item === undefined) return;
-      yield [plain(item[0]), plain(item[1])];
+      const items = await guard(() => iterator.nextv(SCAN_BATCH));
+      if (items.length === 0) return;
+      for (const [key, value] of items) yield [plain(key), plain(value)];
     }
   } finally {
     await guard(() => iterator.close());

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { coreSuite } from './bench/core.ts';
 import type { BenchResult, Suite } from './bench/harness.ts';
 import { nodeSuites } from './bench/node.ts';
+import { replicationSuites } from './bench/replication.ts';
 
 type Target =
   | { min: number }
@@ -27,9 +28,12 @@ const TARGETS: Record<string, Target> = {
   'http.append.p99': { max: 50 },
   'storage.bytesPerEntry': { ratioOf: 'storage.meanEntryBytes', maxRatio: 1.6 },
   'memory.rss.peak': { max: 500 },
+  'sync.catchup': { min: 25_000 },
+  'sync.catchup.rss': { max: 300 },
+  'gossip.propagation.p99': { max: 250 },
 };
 
-const SUITES: Suite[] = [coreSuite, ...nodeSuites];
+const SUITES: Suite[] = [coreSuite, ...nodeSuites, ...replicationSuites];
 
 const { values } = parseArgs({
   options: {

@@ -41,10 +41,19 @@ export interface BenchNetwork {
   readonly nodeSeed: Uint8Array;
   readonly operatorSeeds: readonly Uint8Array[];
   readonly operatorKeys: readonly Uint8Array[];
+  /** Node seeds of the other member orgs, which run no daemon until a benchmark starts one. */
+  readonly witnessSeeds: Readonly<Record<string, Uint8Array>>;
 }
 
-/** A network whose only member is ORG, with OPERATORS QI operators (appointed by `appoint`). */
-export function createNetwork(parameters: Partial<NetworkParameters> = {}): BenchNetwork {
+/**
+ * A network whose member is ORG, with OPERATORS QI operators (appointed by `appoint`), plus the
+ * member orgs named in `witnesses`, each with a node key and nothing on its log.
+ */
+export function createNetwork(
+  parameters: Partial<NetworkParameters> = {},
+  witnesses: readonly string[] = [],
+): BenchNetwork {
+  const witnessKeys = witnesses.map((id) => ({ id, ...generateKeyPair() }));
   const node = generateKeyPair();
   const authority = generateKeyPair();
   const operators = Array.from({ length: OPERATORS }, () => generateKeyPair());
@@ -64,6 +73,17 @@ export function createNetwork(parameters: Partial<NetworkParameters> = {}): Benc
         parties: ['contractor'],
         bootstrap: [],
       },
+      ...witnessKeys.map(({ id, publicKey }, i) => {
+        const first17 = `91440300MA5FBW${String(i).padStart(3, '0')}`;
+        return {
+          id,
+          name: `Bench witness ${id}`,
+          creditCode: first17 + creditCodeCheckCharacter(first17),
+          nodeKey: publicKey,
+          parties: ['supervision'] as Genesis['orgs'][number]['parties'],
+          bootstrap: [],
+        };
+      }),
     ],
     parameters: { ...DEFAULT_PARAMETERS, ...parameters },
   };
@@ -76,6 +96,7 @@ export function createNetwork(parameters: Partial<NetworkParameters> = {}): Benc
     nodeSeed: node.seed,
     operatorSeeds: operators.map((o) => o.seed),
     operatorKeys: operators.map((o) => o.publicKey),
+    witnessSeeds: Object.fromEntries(witnessKeys.map(({ id, seed }) => [id, seed])),
   };
 }
 
@@ -266,6 +287,8 @@ export interface StoreMeta {
   method: string;
   /** An API token of the data directory (reads, pre-signed appends). */
   token: string;
+  /** Hex node seeds of the network's other member orgs (see createNetwork). */
+  witnessSeeds?: Record<string, string>;
 }
 
 /**
@@ -273,8 +296,14 @@ export interface StoreMeta {
  * pipe segments of 100 chained entries each, spread evenly over the whole log, committed in
  * blocks of the genesis' `blockMaxEntries` (1,000). Built once and cached under .bench/.
  */
-export async function cachedStore(size: number, log: (line: string) => void): Promise<StoreMeta> {
-  const dir = join(BENCH_DIR, `node-store-${STORE_VERSION}-${size}`);
+export async function cachedStore(
+  size: number,
+  log: (line: string) => void,
+  options: { witnesses?: readonly string[] } = {},
+): Promise<StoreMeta> {
+  const witnesses = options.witnesses ?? [];
+  const kind = witnesses.length === 0 ? 'node-store' : `with-${witnesses.join('-')}`;
+  const dir = join(BENCH_DIR, `${kind}-${STORE_VERSION}-${size}`);
   const metaPath = join(dir, 'bench-meta.json');
   if (existsSync(metaPath)) {
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as StoreMeta;
@@ -284,7 +313,7 @@ export async function cachedStore(size: number, log: (line: string) => void): Pr
   mkdirSync(dir, { recursive: true });
   log(`building the ${size.toLocaleString('en-US')}-entry store in ${dir} (cached for later runs)…`);
   const started = performance.now();
-  const net = createNetwork();
+  const net = createNetwork({}, witnesses);
   const { token } = await createDataDir(dir, net);
   const store = await LedgerStore.open(paths(dir).db);
   const pool = new BenchPool();
@@ -347,6 +376,9 @@ export async function cachedStore(size: number, log: (line: string) => void): Pr
       buildSeconds: (performance.now() - started) / 1000,
       method: 'signed in worker threads; blocks cut with core cutBlock and written with store.commitBlock',
       token,
+      witnessSeeds: Object.fromEntries(
+        Object.entries(net.witnessSeeds).map(([id, seed]) => [id, toHex(seed)]),
+      ),
     };
     writeFileSync(metaPath, `${JSON.stringify(meta, null, 2)}\n`);
     log(`  built in ${meta.buildSeconds.toFixed(0)} s`);

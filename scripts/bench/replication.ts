@@ -1,0 +1,266 @@
+/**
+ * Replication results (issue 4), between real `liuhen-node` daemons over libp2p on 127.0.0.1:
+ *
+ * - sync.catchup, sync.catchup.rss: a fresh node pulls and fully verifies a 200,000-entry log
+ *   (20,000 quick) from one peer; entries per second from its "sync started" to its last "sync
+ *   done" log line, and its peak RSS (VmHWM).
+ * - gossip.propagation.p50/.p99, gossip.cosign.p99: ten nodes, each appending 20 entries/s
+ *   through its HTTP API. For each acknowledged entry: the time from its acknowledgement (at the
+ *   client) to the moment the last other node logged a block of that org covering it ("replica
+ *   block accepted"), and to the moment the origin held a cosignature covering it from every
+ *   other node ("cosignature stored"). Times come from the daemons' own JSON logs (pino's `time`,
+ *   ms); all processes share this machine's clock.
+ */
+
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromHex } from '@liuhen/core';
+import { generateSwarmKey } from '../../packages/net/src/pnet.ts';
+import { initDataDir, paths, saveTokens } from '../../packages/node/src/index.ts';
+import {
+  api,
+  configureNode,
+  PASSPHRASE,
+  prepareNetwork,
+  type RunningNetworkNode,
+  removeDir,
+  startNetworkNode,
+  stopAll,
+} from '../lib/node-process.ts';
+import type { BenchResult, Suite } from './harness.ts';
+import { cachedStore, ORG } from './node-fixture.ts';
+
+function log(line: string): void {
+  process.stderr.write(`[replication bench] ${line}\n`);
+}
+
+interface LogLine {
+  time: number;
+  msg: string;
+  of?: string;
+  size?: number;
+  by?: string;
+}
+
+function logLines(text: string): LogLine[] {
+  const lines: LogLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      // A line cut by the process's exit.
+    }
+  }
+  return lines;
+}
+
+function statusKb(pid: number, field: 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? Number.NaN);
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not happen within ${ms / 1000} s`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+const syncSuite: Suite = {
+  names: ['sync.catchup', 'sync.catchup.rss'],
+  async run({ quick }) {
+    const size = quick ? 20_000 : 200_000;
+    const source = await cachedStore(size, log, { witnesses: ['fresh'] });
+    const freshSeed = fromHex(source.witnessSeeds?.fresh as string);
+    // The source's p2p settings: written on every run, so the cached store needs none.
+    const swarmKey = join(source.dir, 'swarm.key');
+    writeFileSync(swarmKey, generateSwarmKey(), { mode: 0o600 });
+    configureNode(source.dir, {
+      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], pskFile: 'swarm.key', bootstrap: [] },
+    });
+    const fresh = mkdtempSync(join(tmpdir(), 'liuhen-bench-fresh-'));
+    try {
+      initDataDir(fresh, 'fresh', PASSPHRASE, freshSeed);
+      copyFileSync(paths(source.dir).genesis, paths(fresh).genesis);
+      copyFileSync(swarmKey, join(fresh, 'swarm.key'));
+      const token = randomBytes(24).toString('base64url');
+      saveTokens(fresh, [{ sha256: createHash('sha256').update(token).digest('hex'), name: 'bench' }]);
+      configureNode(fresh, {
+        p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], pskFile: 'swarm.key', bootstrap: [] },
+      });
+
+      const origin = await startNetworkNode(source.dir, []);
+      const node = await startNetworkNode(fresh, origin.p2pAddrs, { env: { LIUHEN_LOG_LEVEL: 'debug' } });
+      const pid = node.process.pid as number;
+      let peak = 0;
+      await until(
+        `the fresh node holding ${source.entries} entries`,
+        async () => {
+          peak = Math.max(peak, statusKb(pid, 'VmHWM'));
+          const { json } = await api<{ orgs: Record<string, { size: number }> }>(
+            node.url,
+            token,
+            'GET',
+            '/v1/status',
+          );
+          return json.orgs[ORG]?.size === source.entries;
+        },
+        quick ? 300_000 : 1_800_000,
+      );
+      peak = Math.max(peak, statusKb(pid, 'VmHWM'));
+      const lines = logLines(node.log()).filter((l) => l.of === ORG);
+      const started = lines.find((l) => l.msg === 'sync started')?.time;
+      const done = lines.filter((l) => l.msg === 'sync done').at(-1)?.time;
+      if (started === undefined || done === undefined)
+        throw new Error('no sync started/done lines in the log');
+      const rate = source.entries / ((done - started) / 1000);
+      log(
+        `sync.catchup: ${source.entries.toLocaleString('en-US')} entries in ${((done - started) / 1000).toFixed(1)} s, ` +
+          `${lines.filter((l) => l.msg === 'sync done').length} sync runs; VmHWM ${(peak / 1024).toFixed(0)} MiB`,
+      );
+      await node.stop();
+      await origin.stop();
+      return [
+        { name: 'sync.catchup', value: rate, unit: 'entries/s' },
+        { name: 'sync.catchup.rss', value: (peak * 1024) / 1e6, unit: 'MB' },
+      ];
+    } finally {
+      await stopAll();
+      removeDir(fresh);
+    }
+  },
+};
+
+const gossipSuite: Suite = {
+  names: ['gossip.propagation.p50', 'gossip.propagation.p99', 'gossip.cosign.p99'],
+  async run({ quick }) {
+    const count = 10;
+    const perSecond = 20;
+    const seconds = quick ? 5 : 20;
+    const orgs = Array.from({ length: count }, (_, i) => `dept${i}`);
+    log(`preparing ${count} nodes…`);
+    const network = await prepareNetwork(orgs);
+    const running: RunningNetworkNode[] = [];
+    try {
+      for (const node of network) {
+        running.push(
+          await startNetworkNode(
+            node.dir,
+            running.flatMap((r) => r.p2pAddrs),
+            { env: { LIUHEN_LOG_LEVEL: 'debug' } },
+          ),
+        );
+      }
+      const token = (i: number) => network[i]?.tokens.qi as string;
+      await until(
+        'every node connected to every other',
+        async () => {
+          for (const [i, r] of running.entries()) {
+            const { json } = await api<{ peers: unknown[] }>(r.url, token(i), 'GET', '/v1/peers');
+            if (json.peers.length < count - 1) return false;
+          }
+          return true;
+        },
+        120_000,
+      );
+      log(`${count} nodes connected; each appends ${perSecond} entries/s for ${seconds} s`);
+      const acks: Array<{ origin: number; index: number; at: number }> = [];
+      const failures: string[] = [];
+      const end = Date.now() + seconds * 1000;
+      await Promise.all(
+        running.map(async (r, i) => {
+          let n = 0;
+          const start = Date.now();
+          const sends: Promise<void>[] = [];
+          while (Date.now() < end) {
+            const due = start + (n * 1000) / perSecond;
+            if (due > Date.now()) await new Promise((res) => setTimeout(res, due - Date.now()));
+            const k = n++;
+            sends.push(
+              api<{ index: number }>(r.url, token(i), 'POST', '/v1/entries', {
+                object: `pipe:${orgs[i]}:segment-${k % 5}`,
+                kind: 'construction.joint-made',
+                role: 'QI',
+                time: Date.now(),
+                body: { joint: `J${k}`, type: 'rubber-ring', gasketChecked: true },
+              }).then(({ status, json }) => {
+                if (status === 201) acks.push({ origin: i, index: json.index, at: Date.now() });
+                else failures.push(`HTTP ${status}`);
+              }),
+            );
+          }
+          await Promise.all(sends);
+        }),
+      );
+      // Let the last blocks and cosignatures travel before reading the logs.
+      await new Promise((r) => setTimeout(r, 5_000));
+      const logs = running.map((r) => logLines(r.log()));
+      const propagation: number[] = [];
+      const cosign: number[] = [];
+      let unseen = 0;
+      let uncosigned = 0;
+      for (const ack of acks) {
+        const org = orgs[ack.origin] as string;
+        let last = 0;
+        for (const [j, lines] of logs.entries()) {
+          if (j === ack.origin) continue;
+          const seen = lines.find(
+            (l) => l.msg === 'replica block accepted' && l.of === org && (l.size ?? 0) > ack.index,
+          );
+          if (seen === undefined) {
+            last = Number.NaN;
+            break;
+          }
+          last = Math.max(last, seen.time);
+        }
+        if (Number.isNaN(last)) unseen++;
+        else propagation.push(Math.max(0, last - ack.at));
+        const own = logs[ack.origin] as LogLine[];
+        let cosigned = 0;
+        for (const [j, witness] of orgs.entries()) {
+          if (j === ack.origin) continue;
+          const c = own.find(
+            (l) =>
+              l.msg === 'cosignature stored' && l.of === org && l.by === witness && (l.size ?? 0) > ack.index,
+          );
+          if (c === undefined) {
+            cosigned = Number.NaN;
+            break;
+          }
+          cosigned = Math.max(cosigned, c.time);
+        }
+        if (Number.isNaN(cosigned)) uncosigned++;
+        else cosign.push(Math.max(0, cosigned - ack.at));
+      }
+      propagation.sort((a, b) => a - b);
+      cosign.sort((a, b) => a - b);
+      log(
+        `gossip: ${acks.length} entries acknowledged (${failures.length} refused), ${unseen} not seen by every node, ` +
+          `${uncosigned} not cosigned by every node; propagation p50 ${percentile(propagation, 50)} ms, ` +
+          `p99 ${percentile(propagation, 99)} ms, max ${propagation.at(-1)} ms; ` +
+          `cosign p50 ${percentile(cosign, 50)} ms, p99 ${percentile(cosign, 99)} ms`,
+      );
+      const results: BenchResult[] = [
+        { name: 'gossip.propagation.p50', value: percentile(propagation, 50), unit: 'ms' },
+        { name: 'gossip.propagation.p99', value: percentile(propagation, 99), unit: 'ms' },
+      ];
+      if (cosign.length > 0)
+        results.push({ name: 'gossip.cosign.p99', value: percentile(cosign, 99), unit: 'ms' });
+      return results;
+    } finally {
+      await stopAll();
+      for (const node of network) removeDir(node.dir);
+    }
+  },
+};
+
+export const replicationSuites: Suite[] = [syncSuite, gossipSuite];

@@ -123,6 +123,13 @@ const syncSuite: Suite = {
       if (started === undefined || done === undefined)
         throw new Error('no sync started/done lines in the log');
       const rate = source.entries / ((done - started) / 1000);
+      const failed = lines.filter((l) => l.msg === 'sync failed');
+      if (failed.length > 0) {
+        log(
+          `sync failed ${failed.length} times: ${[...new Set(failed.map((l) => (l as { code?: string }).code))].join(', ')}`,
+        );
+      }
+      if (process.env.BENCH_KEEP_LOG) writeFileSync(process.env.BENCH_KEEP_LOG, node.log());
       log(
         `sync.catchup: ${source.entries.toLocaleString('en-US')} entries in ${((done - started) / 1000).toFixed(1)} s, ` +
           `${lines.filter((l) => l.msg === 'sync done').length} sync runs; VmHWM ${(peak / 1024).toFixed(0)} MiB`,

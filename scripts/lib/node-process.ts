@@ -13,8 +13,10 @@ import { fromHex, generateKeyPair, toHex } from '../../packages/core/src/index.t
 import {
   creditCodeCheckCharacter,
   DEFAULT_PARAMETERS,
+  decodeGenesis,
   encodeGenesis,
   type Genesis,
+  networkId,
 } from '../../packages/governance/src/index.ts';
 import { generateSwarmKey } from '../../packages/net/src/pnet.ts';
 import { openSeed, readKeyFile } from '../../packages/node/src/keystore.ts';
@@ -264,12 +266,15 @@ export interface NetworkNode extends PreparedNode {
  * N data directories of one network: every org's node key in one genesis (the same genesis.cbor in
  * each directory), one swarm key, a `p2p` config section listening on 127.0.0.1 (bootstrap empty:
  * `startNetworkNode` fills it in), and the given operators appointed on each org's log.
+ * `externalOrgs` are members too, but run no daemon: their node keys belong to the caller (a test
+ * playing a hostile or equivocating member).
  */
 export async function prepareNetwork(
   orgs: string[],
   options: {
     operators?: Array<{ name: string; roles: string[] }>;
     antiEntropyMs?: number;
+    externalOrgs?: Array<{ id: string; nodeKey: Uint8Array }>;
   } = {},
 ): Promise<NetworkNode[]> {
   const operators = options.operators ?? [{ name: 'qi', roles: ['QI'] }];
@@ -294,11 +299,14 @@ export async function prepareNetwork(
     profile: 'pipe/1',
     created: Date.now(),
     authorities: { keys: [generateKeyPair().publicKey], threshold: 1 },
-    orgs: orgs.map((org, i) => ({
-      id: org,
-      name: `${org} (test)`,
+    orgs: [
+      ...orgs.map((org, i) => ({ id: org, nodeKey: fromHex(nodeKeys[i] as string) })),
+      ...(options.externalOrgs ?? []),
+    ].map(({ id, nodeKey }) => ({
+      id,
+      name: `${id} (test)`,
       creditCode: creditCode(),
-      nodeKey: fromHex(nodeKeys[i] as string),
+      nodeKey,
       parties: ['contractor'],
       bootstrap: [],
     })),
@@ -337,6 +345,16 @@ export async function prepareNetwork(
   );
 }
 
+/** What a peer outside the daemons needs to join a prepared network: its genesis, id and swarm key. */
+export function networkOf(dir: string): { genesis: Genesis; networkId: Uint8Array; swarmKey: string } {
+  const bytes = new Uint8Array(readFileSync(join(dir, 'genesis.cbor')));
+  return {
+    genesis: decodeGenesis(bytes),
+    networkId: networkId(bytes),
+    swarmKey: readFileSync(join(dir, 'swarm.key'), 'utf8'),
+  };
+}
+
 export interface RunningNetworkNode extends RunningNode {
   /** The daemon's libp2p listen addresses, each with /p2p/<peer id>. */
   p2pAddrs: string[];
@@ -353,12 +371,18 @@ export function p2pAddrsOf(log: string): string[] {
 
 /**
  * Starts a node of a `prepareNetwork` network with `bootstrap` (other running nodes' p2p
- * addresses) written into its config first, and returns it with its own p2p addresses.
+ * addresses) written into its config first, and returns it with its own p2p addresses. `p2p` is
+ * merged into the config's p2p section (e.g. `{ denyPeers: ['gas'] }`; `{ denyPeers: [] }` lifts
+ * it); `env` reaches the daemon (e.g. `LIUHEN_LOG_LEVEL`).
  */
-export async function startNetworkNode(dir: string, bootstrap: string[]): Promise<RunningNetworkNode> {
+export async function startNetworkNode(
+  dir: string,
+  bootstrap: string[],
+  options: { p2p?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningNetworkNode> {
   const path = join(dir, 'config.json');
   const config = JSON.parse(readFileSync(path, 'utf8')) as { p2p: Record<string, unknown> };
-  configureNode(dir, { p2p: { ...config.p2p, bootstrap } });
-  const node = await startNode(dir);
+  configureNode(dir, { p2p: { ...config.p2p, ...options.p2p, bootstrap } });
+  const node = await startNode(dir, options.env);
   return Object.assign(node, { p2pAddrs: p2pAddrsOf(node.log()) });
 }

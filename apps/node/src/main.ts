@@ -337,16 +337,58 @@ program
 remote(program.command('status').description('node status'))
   .addOption(jsonOption())
   .action(async (o) => {
+    const t = target(o);
     const status = await call<{
       org: string;
       network: string;
       log: { size: number; height: number; pending: number };
-    }>(target(o), 'GET', '/v1/status');
-    print(o.json, status, () =>
+      orgs?: Record<
+        string,
+        {
+          size: number;
+          height: number;
+          bestKnown: number;
+          lag: number;
+          syncing: boolean;
+          frozen: boolean;
+          lastCosigners: string[];
+        }
+      >;
+    }>(t, 'GET', '/v1/status');
+    // Fraud proofs belong in the status an operator reads: each one freezes an org.
+    const fraud =
+      status.orgs === undefined
+        ? undefined
+        : (
+            await call<{ fraudProofs: Array<{ org: string; kind: string; first: string; second: string }> }>(
+              t,
+              'GET',
+              '/v1/fraud-proofs',
+            )
+          ).fraudProofs;
+    print(o.json, fraud === undefined ? status : { ...status, fraudProofs: fraud }, () =>
       [
         `org      ${status.org}`,
         `network  ${status.network}`,
         `log      ${status.log.size} entries, ${status.log.height} blocks, ${status.log.pending} pending`,
+        ...(status.orgs === undefined
+          ? []
+          : [
+              'replicas (org  size/best known  lag  last cosigners)',
+              ...Object.entries(status.orgs).map(
+                ([org, s]) =>
+                  `  ${org}  ${s.size}/${s.bestKnown}  ${s.lag}${s.syncing ? ' syncing' : ''}${s.frozen ? '  FROZEN' : ''}  ${s.lastCosigners.join(',') || '-'}`,
+              ),
+            ]),
+        ...(fraud === undefined || fraud.length === 0
+          ? []
+          : [
+              `FRAUD PROOFS: ${fraud.length}`,
+              ...fraud.map(
+                (f) =>
+                  `  ${f.org} (${f.kind}): ${f.first.split('\n')[1]} vs ${f.second.split('\n')[1]} entries`,
+              ),
+            ]),
       ].join('\n'),
     );
   });
@@ -357,14 +399,18 @@ remote(program.command('peers').description('connected replication peers'))
     const peers = await call<{
       enabled: boolean;
       addrs: string[];
-      peers: Array<{ peerId: string; org?: string; addrs: string[] }>;
+      peers: Array<{ peerId: string; org?: string; addrs: string[]; score: number }>;
+      denied: string[];
     }>(target(o), 'GET', '/v1/peers');
     print(o.json, peers, () =>
       peers.enabled
         ? [
             ...peers.addrs.map((a) => `listening ${a}`),
             `${peers.peers.length} peer(s)`,
-            ...peers.peers.map((p) => `  ${p.org ?? '?'}  ${p.peerId}  ${p.addrs.join(' ')}`),
+            ...peers.peers.map(
+              (p) => `  ${p.org ?? '?'}  ${p.peerId}  score ${p.score.toFixed(1)}  ${p.addrs.join(' ')}`,
+            ),
+            ...(peers.denied.length === 0 ? [] : [`refused by config: ${peers.denied.join(', ')}`]),
           ].join('\n')
         : 'replication is off (no p2p section in config.json)',
     );

@@ -9,6 +9,7 @@ export const NET_ERROR_CODES = {
   NET_FRAME_TOO_LARGE: 'a frame exceeds the permitted size',
   NET_FRAME_MALFORMED: 'a frame has an unknown type or is out of place',
   NET_STREAM_FAILED: 'the stream was reset or ended before the response was complete',
+  NET_DIAL_FAILED: 'the peer could not be reached, refused the connection, or does not speak the protocol',
   NET_TIMEOUT: 'the request did not complete in time',
   NET_BUSY: 'the peer has too many requests of this protocol in flight',
   NET_REMOTE_ERROR: 'the peer answered the request with an error',
@@ -26,11 +27,20 @@ export class NetError extends Error {
   readonly code: NetErrorCode;
   /** The specific part of the message, without the code's fixed description. */
   readonly detail: string | undefined;
+  /**
+   * True when the peer reported this code in an ERROR frame (it judged our request), false when
+   * this side detected it (it judged the peer's data). Only the latter can blame the peer.
+   */
+  readonly remote: boolean;
 
-  constructor(code: NetErrorCode, detail?: string, options?: { cause?: unknown }) {
-    super(detail === undefined ? NET_ERROR_CODES[code] : `${NET_ERROR_CODES[code]}: ${detail}`, options);
+  constructor(code: NetErrorCode, detail?: string, options?: { cause?: unknown; remote?: boolean }) {
+    super(
+      detail === undefined ? NET_ERROR_CODES[code] : `${NET_ERROR_CODES[code]}: ${detail}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.detail = detail;
+    this.remote = options?.remote === true;
   }
 }
 

@@ -13,8 +13,14 @@
  */
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
-import { NetError } from './errors.ts';
-import { DEFAULT_MAX_FRAME_BYTES, FrameStream, isNetErrorCode, timeoutOrAbort } from './frame-stream.ts';
+import { isNetError, NetError } from './errors.ts';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  type Frame,
+  FrameStream,
+  isNetErrorCode,
+  timeoutOrAbort,
+} from './frame-stream.ts';
 
 export interface FrameLimits {
   /** Largest DATA payload accepted or sent, bytes (default 1 MiB). */
@@ -26,6 +32,12 @@ export interface FrameLimits {
 export interface ServeOptions extends FrameLimits {
   /** Requests of this protocol answered at once, host-wide (default 16). */
   readonly maxInFlight?: number;
+  /**
+   * Called when a peer's request is not a well-formed frame (NET_FRAME_TOO_LARGE,
+   * NET_FRAME_MALFORMED): something only a misbehaving peer sends. A request cut short
+   * (NET_STREAM_FAILED) or late (NET_TIMEOUT) may be the network's fault and is not reported.
+   */
+  readonly onMisbehaviour?: (peer: PeerId, error: NetError) => void;
 }
 
 export interface RequestOptions extends FrameLimits {
@@ -83,9 +95,16 @@ export async function serveRequests(
     }
     inFlight++;
     try {
-      const request = await frames.read(signal);
-      if (request.type !== 'data')
-        throw new NetError('NET_FRAME_MALFORMED', `expected a request, got ${request.type}`);
+      let request: Frame;
+      try {
+        request = await frames.read(signal);
+        if (request.type !== 'data')
+          throw new NetError('NET_FRAME_MALFORMED', `expected a request, got ${request.type}`);
+      } catch (err) {
+        if (isNetError(err, 'NET_FRAME_TOO_LARGE') || isNetError(err, 'NET_FRAME_MALFORMED'))
+          options.onMisbehaviour?.(connection.remotePeer, err);
+        throw err;
+      }
       await respond(
         responder(request.payload, { peer: connection.remotePeer, connection, signal }),
         frames,
@@ -161,8 +180,9 @@ async function reportAndClose(frames: FrameStream, err: unknown, signal: AbortSi
  * Sends `body` to `target` on `protocol` and yields the response frames as they arrive. Throws
  * NetError: the peer's ERROR code (NET_BUSY, NET_FRAME_TOO_LARGE, … or NET_REMOTE_ERROR with the
  * peer's code in the message), NET_FRAME_TOO_LARGE for a response frame above this side's limit,
- * NET_TIMEOUT at the deadline, NET_STREAM_FAILED when the stream ends before END. Breaking out of
- * the loop early resets the stream.
+ * NET_TIMEOUT at the deadline, NET_DIAL_FAILED when no stream could be opened (unreachable,
+ * refused, protocol not supported), NET_STREAM_FAILED when the stream ends before END. Breaking
+ * out of the loop early resets the stream.
  */
 export async function* request(
   node: DialingNode,
@@ -178,7 +198,8 @@ export async function* request(
     stream = await node.dialProtocol(target, protocol, { signal });
   } catch (err) {
     if (signal.aborted) throw timeoutOrAbort(signal);
-    throw err;
+    // libp2p rejects with whatever ended the dial (an Error, or the connection's close Event).
+    throw new NetError('NET_DIAL_FAILED', describe(err), { cause: err });
   }
   let finished = false;
   try {
@@ -193,8 +214,9 @@ export async function* request(
     }
     finished = true;
   } catch (err) {
-    if (signal.aborted && !(err instanceof NetError)) throw timeoutOrAbort(signal);
-    throw err;
+    if (err instanceof NetError) throw err;
+    if (signal.aborted) throw timeoutOrAbort(signal);
+    throw new NetError('NET_STREAM_FAILED', describe(err), { cause: err });
   } finally {
     if (!finished) stream.abort(new Error('request abandoned'));
   }
@@ -213,7 +235,14 @@ export async function requestAll(
   return frames;
 }
 
+/** A short description of anything thrown: an Error's name and message, or an Event's type. */
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  if (typeof Event !== 'undefined' && err instanceof Event) return `${err.type} event`;
+  return String(err);
+}
+
 function remoteError(code: string, message: string): NetError {
   const detail = `reported by the peer${isNetErrorCode(code) ? '' : ` as ${code}`}${message === '' ? '' : `: ${message}`}`;
-  return new NetError(isNetErrorCode(code) ? code : 'NET_REMOTE_ERROR', detail);
+  return new NetError(isNetErrorCode(code) ? code : 'NET_REMOTE_ERROR', detail, { remote: true });
 }

@@ -63,6 +63,14 @@ export interface Host {
   setTopicValidator(topic: string, validator: TopicValidatorFn | undefined): void;
   /** The gossipsub score this host gives `peer` (0 when unknown). */
   peerScore(peer: PeerId): number;
+  /**
+   * Records one offence of `peer` outside gossip (a malformed request, a lying sync response):
+   * it lowers the peer's gossipsub score through the application-specific term (P5), exactly as
+   * an invalid gossip message does through P4, so one score judges the peer's whole behaviour.
+   */
+  penalise(peer: PeerId): void;
+  /** The decayed count of `peer`'s offences recorded with `penalise`. */
+  offences(peer: PeerId): number;
   stop(): Promise<void>;
 }
 
@@ -85,7 +93,38 @@ export const LEDGER_TOPIC_SCORE: Partial<TopicScoreParams> = {
   invalidMessageDeliveriesDecay: 0.99,
 };
 
-function gossipOptions(options: HostOptions): Partial<GossipsubOpts> {
+/**
+ * Offences recorded with `Host.penalise`, per peer id, decaying like invalid gossip deliveries
+ * (×0.99 per second) and scored the same way: quadratic, weight −10 (1 offence → −10, 3 → −90,
+ * below the −80 graylist). Only admitted members can offend, so the map is bounded by membership.
+ */
+const OFFENCE_DECAY_PER_SECOND = 0.99;
+const OFFENCE_WEIGHT = 10;
+
+class Offences {
+  readonly #counts = new Map<string, { value: number; at: number }>();
+
+  add(id: string): void {
+    this.#counts.set(id, { value: this.get(id) + 1, at: Date.now() });
+  }
+
+  get(id: string): number {
+    const entry = this.#counts.get(id);
+    if (entry === undefined) return 0;
+    const value = entry.value * OFFENCE_DECAY_PER_SECOND ** ((Date.now() - entry.at) / 1000);
+    if (value >= 0.1) return value;
+    this.#counts.delete(id);
+    return 0;
+  }
+
+  /** Gossipsub's P5 term (multiplied by `appSpecificWeight`). */
+  score(id: string): number {
+    const value = this.get(id);
+    return -(value * value);
+  }
+}
+
+function gossipOptions(options: HostOptions, offences: Offences): Partial<GossipsubOpts> {
   const topics: Record<string, Partial<TopicScoreParams>> = {};
   for (const topic of options.scoredTopics ?? []) topics[topic] = { ...LEDGER_TOPIC_SCORE };
   return {
@@ -96,6 +135,8 @@ function gossipOptions(options: HostOptions): Partial<GossipsubOpts> {
     scoreParams: {
       // Members are known by key; several may share an IP (NAT, one test machine).
       IPColocationFactorWeight: 0,
+      appSpecificScore: (id) => offences.score(id),
+      appSpecificWeight: OFFENCE_WEIGHT,
       // createPeerScoreParams fills each topic's omitted fields with the defaults.
       topics: topics as Record<string, TopicScoreParams>,
     },
@@ -110,6 +151,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const membership = new MembershipGate(options.members, nodeKey);
   const targets = parseBootstrap(options.bootstrap ?? []);
   const psk = pskBytes(options.psk);
+  const offences = new Offences();
 
   const node = await createLibp2p<HostServices>({
     privateKey,
@@ -121,7 +163,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     connectionGater: membership.gater,
     services: {
       identify: identify(),
-      pubsub: gossipsub(gossipOptions(options)),
+      pubsub: gossipsub(gossipOptions(options, offences)),
     },
   });
   membership.attach(node);
@@ -148,6 +190,12 @@ export async function createHost(options: HostOptions): Promise<Host> {
       // `score` is public at run time but not in GossipSub's exported type.
       const score = (pubsub as unknown as { score?: { score(id: string): number } }).score;
       return typeof score?.score === 'function' ? score.score(peer.toString()) : 0;
+    },
+    penalise(peer) {
+      offences.add(peer.toString());
+    },
+    offences(peer) {
+      return offences.get(peer.toString());
     },
     stop() {
       stopping ??= (async () => {

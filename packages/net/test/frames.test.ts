@@ -194,3 +194,48 @@ describe('request/response frames', () => {
     expect(text(digest ?? new Uint8Array())).toBe(createHash('sha256').update(big).digest('hex'));
   });
 });
+
+describe('request/response frames: typed failures and misbehaviour', () => {
+  it('reports malformed request frames as misbehaviour, and a cut-short request not', async () => {
+    const reported: string[] = [];
+    await serveRequests(server.node, PROTOCOL, (body) => [body], {
+      maxFrameBytes: 1024,
+      onMisbehaviour: (peer, error) => reported.push(`${peer.equals(client.peerId)} ${error.code}`),
+    });
+    const send = async (chunks: Uint8Array[]) => {
+      const stream = await client.node.dialProtocol(server.peerId, PROTOCOL);
+      for (const chunk of chunks) stream.send(chunk);
+      await stream.close().catch(() => undefined);
+      // The server answers with an ERROR frame and closes; give it a moment, never forever.
+      await Promise.race([
+        new Promise((resolve) => stream.addEventListener('close', resolve, { once: true })),
+        new Promise((resolve) => setTimeout(resolve, 2_000)),
+      ]);
+    };
+    // Length 2049 (above 1 KiB + 1), an unknown frame type, and a request cut short.
+    await send([Uint8Array.of(0x81, 0x10, 0x00)]);
+    await send([Uint8Array.of(0x01, 0x07)]);
+    await send([Uint8Array.of(0x0a, 0x00, 0x01)]);
+    await waitUntil('two reports', () => reported.length >= 2);
+    expect(reported.sort()).toEqual(['true NET_FRAME_MALFORMED', 'true NET_FRAME_TOO_LARGE']);
+    // The well-formed request is still answered.
+    expect((await requestAll(client.node, server.peerId, PROTOCOL, bytes('ok'))).map(text)).toEqual(['ok']);
+  });
+
+  it('fails with NET_DIAL_FAILED for a protocol the peer does not speak, and marks peer-reported codes remote', async () => {
+    expect(await failure(requestAll(client.node, server.peerId, '/liuhen/none/1', bytes('x')))).toBe(
+      'NET_DIAL_FAILED',
+    );
+    await serveRequests(server.node, PROTOCOL, () => {
+      throw new NetError('NET_SYNC_INVALID', 'not a block boundary');
+    });
+    let error: unknown;
+    try {
+      await requestAll(client.node, server.peerId, PROTOCOL, bytes('x'));
+    } catch (err) {
+      error = err;
+    }
+    expect(isNetError(error, 'NET_SYNC_INVALID') && error.remote).toBe(true);
+    expect(new NetError('NET_SYNC_INVALID').remote).toBe(false);
+  });
+});

@@ -140,3 +140,18 @@ describe('host', () => {
     expect(opened).toEqual([]);
   });
 });
+
+describe('offences outside gossip', () => {
+  it('penalise lowers the peer score through the application-specific term, quadratically', async () => {
+    const [a, b] = await pair(newOrg(), newOrg());
+    await waitUntil('a known score for b', () => a.peerScore(b.peerId) >= 0);
+    a.penalise(b.peerId);
+    expect(a.offences(b.peerId)).toBeCloseTo(1, 1);
+    // gossipsub caches a score for one heartbeat.
+    await waitUntil('the offence to count', () => a.peerScore(b.peerId) < 0);
+    a.penalise(b.peerId);
+    a.penalise(b.peerId);
+    await waitUntil('three offences: below the graylist', () => a.peerScore(b.peerId) < -80);
+    expect(b.offences(a.peerId)).toBe(0);
+  });
+});

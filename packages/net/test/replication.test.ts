@@ -434,3 +434,81 @@ describe('replicator', () => {
     expect(a.store.headers('a')).toEqual([]);
   });
 });
+
+describe('cosignatures that travel with checkpoints', () => {
+  it('a node that syncs gets the cosignatures its peer holds, with each block and on each head; unverified lines are never stored', {
+    timeout: 90_000,
+  }, async () => {
+    const net = new Network(['a', 'b', 'x', 'w', 'v', 'liar']);
+    const x = net.org('x');
+    const t0 = Math.floor(Date.now() / 1000);
+    // a holds three blocks of x (sizes 2, 4, 6), cosigned by witness w (blocks 1–2) and v (block 3).
+    const storeA = new MemoryReplicaStore({ orgKeys: net.orgKeys });
+    const { blocks, state } = chain('x', x, emptyLogState(), 3, 2);
+    for (const block of blocks) await storeA.accept('x', block);
+    const record = (block: Block, witness: string, timestamp: number) => ({
+      org: 'x',
+      checkpoint: block.header.text,
+      size: block.header.size,
+      witness,
+      signature: cosign(block.header.text, witness, net.org(witness).seed, timestamp),
+      timestamp,
+    });
+    const [x1, x2, x3] = blocks as [Block, Block, Block];
+    await storeA.addCosignature(record(x1, 'w', t0 - 100));
+    await storeA.addCosignature(record(x2, 'w', t0 - 50));
+    await storeA.addCosignature(record(x3, 'v', t0 - 10));
+    const a = await net.node('a', [], { store: storeA });
+    const b = await net.node('b', [a]);
+    const witnessesAtB = (block: Block) =>
+      b.store
+        .cosignatures('x')
+        .filter((r) => r.checkpoint === block.header.text)
+        .map((r) => r.witness)
+        .sort()
+        .join();
+    await waitUntil(
+      'b holds x with w’s and v’s cosignatures besides its own',
+      () =>
+        b.store.headers('x').length === 3 &&
+        witnessesAtB(x1) === 'b,w' &&
+        witnessesAtB(x2) === 'b,w' &&
+        witnessesAtB(x3) === 'b,v',
+      LONG,
+    );
+    // Stored headers carry the org's own signature only, whatever came with them.
+    expect(b.store.headers('x').every((h) => h.note.signatures.length === 1)).toBe(true);
+    // First-witnessed times come from the earliest cosignature b learned, not from its own.
+    expect(firstWitnessed(0, b.store.cosignatures('x'))).toBe(t0 - 100);
+    expect(firstWitnessed(4, b.store.cosignatures('x'))).toBe(t0 - 10);
+
+    // A cosignature made after b synced reaches it with the next heads exchange.
+    await storeA.addCosignature(record(x3, 'w', t0));
+    await waitUntil('w’s later cosignature of the head reaches b', () => witnessesAtB(x3) === 'b,v,w', LONG);
+
+    // A peer whose next block carries a forged cosignature in v's name: b keeps the valid block,
+    // not the forgery, and penalises the peer (its sync fails NET_SYNC_INVALID).
+    const y = chain('x', x, state, 1, 1).blocks[0] as Block;
+    const liarStore = new MemoryReplicaStore({ orgKeys: net.orgKeys });
+    for (const block of [...blocks, y]) await liarStore.accept('x', block);
+    const forged = cosign(y.header.text, 'v', net.org('w').seed, t0);
+    await liarStore.addCosignature({ ...record(y, 'v', t0), signature: forged });
+    const failures: string[] = [];
+    b.replicator.addEventListener('sync-failed', (evt) => {
+      const { error } = (evt as CustomEvent<{ error: unknown }>).detail;
+      failures.push(isNetError(error) ? error.code : String(error));
+    });
+    const liar = await net.node('liar', [b], { store: liarStore });
+    await waitUntil(
+      'b holds y and has penalised the liar',
+      () =>
+        b.store.headers('x').at(-1)?.text === y.header.text &&
+        failures.includes('NET_SYNC_INVALID') &&
+        b.host.offences(liar.host.peerId) > 0.5,
+      LONG,
+    );
+    expect(witnessesAtB(y)).not.toContain('v');
+    expect(b.store.headers('x').at(-1)?.note.signatures).toHaveLength(1);
+    expect(b.host.offences(a.host.peerId)).toBe(0);
+  });
+});

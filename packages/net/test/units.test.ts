@@ -7,6 +7,8 @@ import {
   formatSwarmKey,
   generateSwarmKey,
   isNetError,
+  LATE_RECORDING_MS,
+  lateRecording,
   MembershipGate,
   nodeKeyFromPeerIdString,
   nodeKeyOfPeer,
@@ -16,6 +18,7 @@ import {
   peerIdFromSeed,
   privateKeyFromSeed,
   pskBytes,
+  WitnessTimes,
 } from '../src/index.ts';
 import { newOrg } from './helpers.ts';
 
@@ -130,5 +133,53 @@ describe('bootstrap addresses', () => {
     expect(target?.peer.equals(peer)).toBe(true);
     expect(code(() => parseBootstrap(['/ip4/127.0.0.1/tcp/4001']))).toBe('NET_ADDRESS_INVALID');
     expect(code(() => parseBootstrap(['not a multiaddr']))).toBe('NET_ADDRESS_INVALID');
+  });
+});
+
+describe('first-witnessed times and late recording', () => {
+  it('WitnessTimes answers like firstWitnessed over everything added', () => {
+    const times = new WitnessTimes();
+    const added: Array<{ size: number; timestamp: number }> = [];
+    const add = (size: number, timestamp: number) => {
+      times.add(size, timestamp);
+      added.push({ size, timestamp });
+    };
+    expect(times.first(0)).toBeUndefined();
+    add(3, 50);
+    add(6, 40);
+    add(2, 60);
+    add(6, 45);
+    add(9, 30);
+    add(3, 20);
+    for (let index = 0; index < 11; index++) {
+      const expected = added
+        .filter((w) => w.size > index)
+        .reduce<number | undefined>(
+          (m, w) => (m === undefined || w.timestamp < m ? w.timestamp : m),
+          undefined,
+        );
+      expect(times.first(index), `index ${index}`).toBe(expected);
+    }
+    expect(() => times.first(-1)).toThrow(RangeError);
+  });
+
+  it('flags an entry first witnessed more than 24 h after its claimed time', () => {
+    const claimed = 1_700_000_000_000;
+    const day = 24 * 3_600_000;
+    expect(LATE_RECORDING_MS).toBe(day);
+    expect(lateRecording(claimed, (claimed + day) / 1000, 0)).toEqual({ late: false, lagMs: day });
+    expect(lateRecording(claimed, (claimed + day + 1000) / 1000, 0)).toEqual({
+      late: true,
+      lagMs: day + 1000,
+    });
+    // A witness before the claimed time (clock skew) is no lag.
+    expect(lateRecording(claimed, claimed / 1000 - 5, 0)).toEqual({ late: false, lagMs: 0 });
+    // Unwitnessed: late once the threshold has passed, unknown before.
+    expect(lateRecording(claimed, undefined, claimed + 2 * day)).toEqual({ late: true, lagMs: 2 * day });
+    expect(lateRecording(claimed, undefined, claimed + 60_000)).toEqual({
+      late: undefined,
+      lagMs: undefined,
+    });
+    expect(lateRecording(claimed, (claimed + 10 * 60_000) / 1000, 0, 5 * 60_000).late).toBe(true);
   });
 });

@@ -31,6 +31,8 @@ export interface P2pConfig {
   bootstrap?: string[];
   /** Heads exchange with every peer this often, ms (default 30 000). */
   antiEntropyMs?: number;
+  /** Member orgs (ids) or peer ids this node refuses to connect to; see replication.ts. */
+  denyPeers?: string[];
 }
 
 export interface NodeConfig {

@@ -11,6 +11,14 @@
  * Cosignatures and fraud proofs are appended to JSON-lines files in the data directory
  * (`cosignatures.jsonl`, `fraud-proofs.jsonl`), each write fsynced before it is acknowledged, and
  * read back at start. A stored fraud proof freezes its org: `accept` refuses it from then on.
+ * Cosignatures are also held in memory (about 200 bytes each): they are sent along with the
+ * checkpoints they sign, and they answer first-witnessed lookups.
+ *
+ * A witness signs checkpoint text, not the org's signature, so a valid cosignature may be over a
+ * checkpoint that is not in the org's log (made up by a hostile witness, or a fork). It is stored,
+ * but it bounds first-witnessed times only once the node holds that very checkpoint (and never
+ * before the checkpoint's own cut time): otherwise a member could cosign an invented checkpoint of
+ * a huge size with an old timestamp and make every late recording look contemporaneous.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -41,7 +49,7 @@ import {
   OPERATOR_REVOKED,
   OperatorRegistry,
 } from '@liuhen/governance';
-import { type CosignatureRecord, NetError, type ReplicaStore } from '@liuhen/net';
+import { type CosignatureRecord, NetError, type ReplicaStore, WitnessTimes } from '@liuhen/net';
 import { type EntryIndexRecord, indexRecord, type LedgerStore } from '@liuhen/store';
 import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
 import { loadRegistry } from './operator-registry-loader.ts';
@@ -158,8 +166,12 @@ export class NodeReplicaStore implements ReplicaStore {
   readonly #policy: RolePolicy;
   readonly #orgKeys: Map<string, Uint8Array>;
   #registry = new OperatorRegistry();
-  /** org → checkpoint text → witnesses. */
-  readonly #cosigners = new Map<string, Map<string, Set<string>>>();
+  /** org → checkpoint text → witness → its cosignature. */
+  readonly #cosignatures = new Map<string, Map<string, Map<string, CosignatureRecord>>>();
+  /** org → earliest cosignature time per held checkpoint's size, for first-witnessed lookups. */
+  readonly #witnessTimes = new Map<string, WitnessTimes>();
+  /** org → checkpoint text not held (yet) → its cosignatures, counted once the checkpoint is held. */
+  readonly #unheldWitnessed = new Map<string, Map<string, CosignatureRecord[]>>();
   readonly #fraud = new Map<string, FraudProof[]>();
   readonly #cosignatureFile: JsonLinesFile;
   readonly #fraudFile: JsonLinesFile;
@@ -177,8 +189,24 @@ export class NodeReplicaStore implements ReplicaStore {
   static async open(options: NodeReplicaStoreOptions): Promise<NodeReplicaStore> {
     const replica = new NodeReplicaStore(options);
     replica.#registry = await loadRegistry(options.store);
-    for (const c of await JsonLinesFile.read<StoredCosignature>(options.cosignaturesFile))
-      replica.#noteCosigner(c.org, c.checkpoint, c.witness);
+    // Records of one checkpoint are mostly adjacent: one store read per checkpoint.
+    const held = { text: '', header: undefined as BlockHeader | undefined };
+    for (const c of await JsonLinesFile.read<StoredCosignature>(options.cosignaturesFile)) {
+      const record: CosignatureRecord = {
+        org: c.org,
+        checkpoint: c.checkpoint,
+        size: c.size,
+        witness: c.witness,
+        signature: { name: c.name, keyHash: fromBase64(c.keyHash), signature: fromBase64(c.signature) },
+        timestamp: c.timestamp,
+      };
+      replica.#noteCosignature(record);
+      if (held.text !== record.checkpoint) {
+        held.text = record.checkpoint;
+        held.header = await replica.#heldCheckpoint(record);
+      }
+      replica.#noteWitnessTime(record, held.header);
+    }
     for (const f of await JsonLinesFile.read<StoredFraudProof>(options.fraudProofsFile)) {
       const proof = decodeFraudProof(fromBase64(f.proof));
       const list = replica.#fraud.get(proof.first.org) ?? [];
@@ -282,6 +310,12 @@ export class NodeReplicaStore implements ReplicaStore {
         entries: records,
         nodes,
       });
+      // Cosignatures that arrived before the block now witness its entries.
+      const early = this.#unheldWitnessed.get(org)?.get(block.header.text);
+      if (early !== undefined) {
+        this.#unheldWitnessed.get(org)?.delete(block.header.text);
+        for (const record of early) this.#noteWitnessTime(record, block.header);
+      }
     } catch (error) {
       // The registry may hold records of a block that was not stored: rebuild it from the store.
       if (fed) this.#registry = await loadRegistry(this.#store);
@@ -290,12 +324,17 @@ export class NodeReplicaStore implements ReplicaStore {
   }
 
   async hasCosignature(org: string, checkpoint: string, witness: string): Promise<boolean> {
-    return this.#cosigners.get(org)?.get(checkpoint)?.has(witness) ?? false;
+    return this.#cosignatures.get(org)?.get(checkpoint)?.has(witness) ?? false;
+  }
+
+  async cosignaturesOf(org: string, checkpoint: string): Promise<CosignatureRecord[]> {
+    return [...(this.#cosignatures.get(org)?.get(checkpoint)?.values() ?? [])];
   }
 
   async addCosignature(record: CosignatureRecord): Promise<boolean> {
     if (await this.hasCosignature(record.org, record.checkpoint, record.witness)) return false;
-    this.#noteCosigner(record.org, record.checkpoint, record.witness);
+    // Noted before the write, so a concurrent copy of the same cosignature is a duplicate.
+    this.#noteCosignature(record);
     const stored: StoredCosignature = {
       org: record.org,
       checkpoint: record.checkpoint,
@@ -309,9 +348,10 @@ export class NodeReplicaStore implements ReplicaStore {
     try {
       await this.#cosignatureFile.append(stored);
     } catch (error) {
-      this.#cosigners.get(record.org)?.get(record.checkpoint)?.delete(record.witness);
+      this.#cosignatures.get(record.org)?.get(record.checkpoint)?.delete(record.witness);
       throw error;
     }
+    this.#noteWitnessTime(record, await this.#heldCheckpoint(record));
     return true;
   }
 
@@ -336,7 +376,22 @@ export class NodeReplicaStore implements ReplicaStore {
 
   /** Witnesses whose cosignature of this checkpoint is held, sorted. */
   cosigners(org: string, checkpoint: string): string[] {
-    return [...(this.#cosigners.get(org)?.get(checkpoint) ?? [])].sort();
+    return [...(this.#cosignatures.get(org)?.get(checkpoint)?.keys() ?? [])].sort();
+  }
+
+  /** The held cosignatures of this checkpoint by witness, earliest first. */
+  cosignaturesAt(org: string, checkpoint: string): Array<{ witness: string; timestamp: number }> {
+    return [...(this.#cosignatures.get(org)?.get(checkpoint)?.values() ?? [])]
+      .map((r) => ({ witness: r.witness, timestamp: r.timestamp }))
+      .sort((a, b) => a.timestamp - b.timestamp || (a.witness < b.witness ? -1 : 1));
+  }
+
+  /**
+   * The entry's first-witnessed time (DESIGN §4), seconds: the earliest held cosignature over any
+   * checkpoint of the org's log that covers log index `index`; undefined when none does yet.
+   */
+  firstWitnessed(org: string, index: number): number | undefined {
+    return this.#witnessTimes.get(org)?.first(index);
   }
 
   fraudProofs(): Array<{ org: string; proof: FraudProof }> {
@@ -359,18 +414,45 @@ export class NodeReplicaStore implements ReplicaStore {
     return out;
   }
 
-  #noteCosigner(org: string, checkpoint: string, witness: string): void {
-    let byCheckpoint = this.#cosigners.get(org);
+  #noteCosignature(record: CosignatureRecord): void {
+    let byCheckpoint = this.#cosignatures.get(record.org);
     if (byCheckpoint === undefined) {
       byCheckpoint = new Map();
-      this.#cosigners.set(org, byCheckpoint);
+      this.#cosignatures.set(record.org, byCheckpoint);
     }
-    let witnesses = byCheckpoint.get(checkpoint);
+    let witnesses = byCheckpoint.get(record.checkpoint);
     if (witnesses === undefined) {
-      witnesses = new Set();
-      byCheckpoint.set(checkpoint, witnesses);
+      witnesses = new Map();
+      byCheckpoint.set(record.checkpoint, witnesses);
     }
-    witnesses.add(witness);
+    witnesses.set(record.witness, record);
+  }
+
+  /** The held header whose checkpoint the record cosigns, if the node holds exactly that one. */
+  async #heldCheckpoint(record: CosignatureRecord): Promise<BlockHeader | undefined> {
+    if (record.size < 1) return undefined;
+    const header = await this.#store.headerCovering(record.org, record.size - 1);
+    return header?.text === record.checkpoint ? header : undefined;
+  }
+
+  /** Counts the record for first-witnessed times if `held` is its checkpoint; else keeps it for later. */
+  #noteWitnessTime(record: CosignatureRecord, held: BlockHeader | undefined): void {
+    if (held === undefined) {
+      let byCheckpoint = this.#unheldWitnessed.get(record.org);
+      if (byCheckpoint === undefined) {
+        byCheckpoint = new Map();
+        this.#unheldWitnessed.set(record.org, byCheckpoint);
+      }
+      byCheckpoint.set(record.checkpoint, [...(byCheckpoint.get(record.checkpoint) ?? []), record]);
+      return;
+    }
+    let times = this.#witnessTimes.get(record.org);
+    if (times === undefined) {
+      times = new WitnessTimes();
+      this.#witnessTimes.set(record.org, times);
+    }
+    // No witness saw the checkpoint before it was cut: an earlier timestamp is clock skew or a lie.
+    times.add(record.size, Math.max(record.timestamp, Math.floor(held.time / 1000)));
   }
 }
 

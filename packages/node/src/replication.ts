@@ -1,18 +1,32 @@
 /**
  * Replication of a running node (DESIGN §5): the libp2p host of `@liuhen/net` (the org node key
- * as identity, the network's PSK, only genesis members admitted), a `Replicator` over the node's
- * `NodeReplicaStore`, and publication of the node's own blocks. Started by the daemon when the
- * data directory's config has a `p2p` section.
+ * as identity, the network's PSK, only genesis members admitted, less the operator's
+ * `p2p.denyPeers`), a `Replicator` over the node's `NodeReplicaStore`, and publication of the
+ * node's own blocks. Started by the daemon when the data directory's config has a `p2p` section.
  */
 
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { type Block, equalBytes, LiuhenError } from '@liuhen/core';
+import {
+  type Block,
+  encodeFraudProof,
+  equalBytes,
+  type FraudKind,
+  LiuhenError,
+  toBase64,
+  toHex,
+  verifyFraudProof,
+} from '@liuhen/core';
 import type { Genesis } from '@liuhen/governance';
 import {
   createHost,
   type Host,
+  isNetError,
+  LATE_RECORDING_MS,
+  lateRecording,
+  nodeKeyFromPeerIdString,
   nodeKeyOfPeer,
+  parseBootstrap,
   Replicator,
   type ReplicatorEventMap,
   replicationTopics,
@@ -27,12 +41,48 @@ export interface PeerInfo {
   /** The member org whose node key the peer is, if any. */
   org: string | undefined;
   addrs: string[];
+  /** The gossipsub score this node gives the peer: below 0 after invalid messages or lies. */
+  score: number;
 }
 
 export interface FraudProofInfo {
   org: string;
+  /** Which equivocation the proof shows (core `verifyFraudProof`). */
+  kind: FraudKind;
+  /** The two checkpoint texts. */
   first: string;
   second: string;
+  /** core's fraud-proof encoding (both signed notes and the prefix proof), base64: checkable offline. */
+  proof: string;
+}
+
+/** How an entry was witnessed (DESIGN §4), as `GET /v1/entries/{id}` shows it. */
+export interface WitnessInfo {
+  /** The checkpoint of the entry's block. */
+  checkpoint: { size: number; height: number } | null;
+  /** The held cosignatures of that checkpoint, earliest first (timestamps in seconds). */
+  cosignatures: Array<{ witness: string; timestamp: number }>;
+  /** The earliest held cosignature over any checkpoint covering the entry, seconds; null if none yet. */
+  firstWitnessed: number | null;
+  firstWitnessedAt: string | null;
+  /**
+   * P-CONTEMPORANEOUS: first witnessed more than `lateRecordingThresholdMs` after the claimed time
+   * (true also while unwitnessed once that much time has passed); null: not witnessed, not late yet.
+   */
+  lateRecording: boolean | null;
+  /** First-witnessed time minus claimed time, ms; null while unknown. */
+  lagMs: number | null;
+  lateRecordingThresholdMs: number;
+}
+
+/** Per org, the replication view `/v1/status` shows: the held log plus what the network claims. */
+export interface OrgStatus extends OrgReplicationState {
+  /** The largest size of a validly signed header of the org seen from any peer (or held). */
+  bestKnown: number;
+  /** bestKnown − size: entries known to exist and not held yet. */
+  lag: number;
+  /** A sync of this org is running. */
+  syncing: boolean;
 }
 
 export interface Replication {
@@ -42,8 +92,12 @@ export interface Replication {
   /** Listen addresses, each with /p2p/<peer id>. */
   addrs(): string[];
   peers(): PeerInfo[];
-  orgs(): Promise<Record<string, OrgReplicationState>>;
+  /** Orgs whose node this one refuses by configuration (`p2p.denyPeers`). */
+  denied(): string[];
+  orgs(): Promise<Record<string, OrgStatus>>;
   fraudProofs(): FraudProofInfo[];
+  /** Witnessing of the entry at `index` of `org`'s log, whose claimed time is `claimedMs`. */
+  witness(org: string, index: number, claimedMs: number): Promise<WitnessInfo>;
   /** Gossips a block of this node's own org that the ledger node has committed. */
   publish(block: Block): void;
   stop(): Promise<void>;
@@ -55,6 +109,45 @@ export function listenAddrs(listen: P2pConfig['listen']): string[] {
   const list = Array.isArray(listen) ? listen : [listen];
   return list.map((l) => (typeof l === 'number' ? `/ip4/127.0.0.1/tcp/${l}` : l));
 }
+
+/**
+ * The node keys `p2p.denyPeers` names: each item an org id of the genesis or a peer id (which must
+ * be a member's). An operator can cut a member off (a misbehaving department pending governance,
+ * a partition drill) without touching the genesis; a connection needs both ends' consent, so
+ * denying on one side is enough, and restarting without the entry heals.
+ */
+export function resolveDenyPeers(list: unknown, genesis: Genesis, ownOrg: string): Map<string, string> {
+  if (list === undefined) return new Map();
+  if (!Array.isArray(list))
+    throw new LiuhenError('CONFIG_INVALID', 'config: p2p.denyPeers must be a list of org ids or peer ids');
+  const denied = new Map<string, string>();
+  for (const item of list) {
+    if (typeof item !== 'string')
+      throw new LiuhenError('CONFIG_INVALID', `config: p2p.denyPeers: ${JSON.stringify(item)} is not text`);
+    let org = genesis.orgs.find((o) => o.id === item);
+    if (org === undefined) {
+      let key: Uint8Array;
+      try {
+        key = nodeKeyFromPeerIdString(item);
+      } catch {
+        throw new LiuhenError(
+          'CONFIG_INVALID',
+          `config: p2p.denyPeers: ${item} is neither an org nor a peer id`,
+        );
+      }
+      org = genesis.orgs.find((o) => equalBytes(o.nodeKey, key));
+      if (org === undefined)
+        throw new LiuhenError('CONFIG_INVALID', `config: p2p.denyPeers: ${item} is not a member's peer id`);
+    }
+    if (org.id === ownOrg)
+      throw new LiuhenError('CONFIG_INVALID', `config: p2p.denyPeers names this node's own org ${ownOrg}`);
+    denied.set(toHex(org.nodeKey), org.id);
+  }
+  return denied;
+}
+
+/** A peer that misbehaves is logged at most this often (its score keeps counting every offence). */
+const MISBEHAVIOUR_LOG_INTERVAL_MS = 10_000;
 
 export async function startReplication(options: {
   dataDir: string;
@@ -69,6 +162,18 @@ export async function startReplication(options: {
   const { config, genesis, logger } = options;
   if (typeof config.pskFile !== 'string' || config.pskFile === '')
     throw new LiuhenError('CONFIG_INVALID', 'config: p2p.pskFile is missing');
+  const denied = resolveDenyPeers(
+    (config as P2pConfig & { denyPeers?: unknown }).denyPeers,
+    genesis,
+    options.org,
+  );
+  const memberKeys = new Set(genesis.orgs.map((o) => toHex(o.nodeKey)));
+  const bootstrap = parseBootstrap(config.bootstrap ?? genesis.orgs.flatMap((o) => o.bootstrap)).filter(
+    (target) => {
+      const key = nodeKeyOfPeer(target.peer);
+      return key === undefined || !denied.has(toHex(key));
+    },
+  );
   const pskPath = isAbsolute(config.pskFile) ? config.pskFile : join(options.dataDir, config.pskFile);
   let psk: string;
   try {
@@ -90,8 +195,11 @@ export async function startReplication(options: {
       seed: options.nodeSeed,
       listen: listenAddrs(config.listen),
       psk,
-      members: genesis.orgs.map((o) => o.nodeKey),
-      bootstrap: config.bootstrap ?? genesis.orgs.flatMap((o) => o.bootstrap),
+      members: (key) => {
+        const hex = toHex(key);
+        return memberKeys.has(hex) && !denied.has(hex);
+      },
+      bootstrap: bootstrap.map((t) => t.address),
       scoredTopics: [topics.blocks, topics.cosignatures, topics.fraudProofs],
     });
   } catch (error) {
@@ -110,13 +218,41 @@ export async function startReplication(options: {
     const { detail } = evt as ReplicatorEventMap['fraud'];
     logger.warn({ of: detail.org }, 'fraud proof: org log frozen');
   });
+  replicator.addEventListener('cosignature', (evt) => {
+    const { detail } = evt as ReplicatorEventMap['cosignature'];
+    logger.debug({ of: detail.org, size: detail.size, by: detail.witness }, 'cosignature stored');
+  });
   replicator.addEventListener('accepted', (evt) => {
     const { detail } = evt as ReplicatorEventMap['accepted'];
     logger.debug({ of: detail.org, size: detail.header.size }, 'replica block accepted');
   });
+  replicator.addEventListener('sync-started', (evt) => {
+    const { detail } = evt as ReplicatorEventMap['sync-started'];
+    logger.info(
+      { of: detail.org, peer: detail.peer, from: detail.fromSize, to: detail.toSize },
+      'sync started',
+    );
+  });
+  replicator.addEventListener('sync-finished', (evt) => {
+    const { detail } = evt as ReplicatorEventMap['sync-finished'];
+    logger.info({ of: detail.org, peer: detail.peer, blocks: detail.blocks, size: detail.size }, 'sync done');
+  });
   replicator.addEventListener('sync-failed', (evt) => {
     const { detail } = evt as ReplicatorEventMap['sync-failed'];
-    logger.debug({ of: detail.org, peer: detail.peer, err: detail.error }, 'sync failed');
+    const code =
+      isNetError(detail.error) || detail.error instanceof LiuhenError ? detail.error.code : undefined;
+    logger.debug({ of: detail.org, peer: detail.peer, code, err: detail.error }, 'sync failed');
+  });
+  const lastLogged = new Map<string, number>();
+  replicator.addEventListener('misbehaviour', (evt) => {
+    const { detail } = evt as ReplicatorEventMap['misbehaviour'];
+    const now = Date.now();
+    if (now - (lastLogged.get(detail.peer) ?? 0) < MISBEHAVIOUR_LOG_INTERVAL_MS) return;
+    lastLogged.set(detail.peer, now);
+    logger.warn(
+      { peer: detail.peer, code: detail.code, detail: detail.detail },
+      'peer misbehaved: penalised',
+    );
   });
   try {
     await replicator.start();
@@ -127,7 +263,10 @@ export async function startReplication(options: {
   }
   const orgByPeer = new Map<string, string>();
   const addrs = () => host.multiaddrs().map((a) => a.toString());
-  logger.info({ addrs: addrs(), peerId: host.peerId.toString() }, 'p2p listening');
+  logger.info(
+    { addrs: addrs(), peerId: host.peerId.toString(), denied: [...denied.values()].sort() },
+    'p2p listening',
+  );
   let stopping: Promise<void> | undefined;
   return {
     host,
@@ -146,14 +285,44 @@ export async function startReplication(options: {
           peerId: id,
           org: orgByPeer.get(id),
           addrs: host.node.getConnections(peer).map((c) => c.remoteAddr.toString()),
+          score: host.peerScore(peer),
         };
       });
     },
-    orgs: () => store.orgStates(),
+    denied: () => [...denied.values()].sort(),
+    async orgs() {
+      const states = await store.orgStates();
+      const syncing = new Set(replicator.syncing());
+      const out: Record<string, OrgStatus> = {};
+      for (const [org, state] of Object.entries(states)) {
+        const bestKnown = Math.max(state.size, await replicator.bestKnownSize(org));
+        out[org] = { ...state, bestKnown, lag: bestKnown - state.size, syncing: syncing.has(org) };
+      }
+      return out;
+    },
+    async witness(org, index, claimedMs) {
+      const header = await options.store.headerCovering(org, index);
+      const first = store.firstWitnessed(org, index);
+      const verdict = lateRecording(claimedMs, first, Date.now());
+      return {
+        checkpoint: header === undefined ? null : { size: header.size, height: header.height },
+        cosignatures: header === undefined ? [] : store.cosignaturesAt(org, header.text),
+        firstWitnessed: first ?? null,
+        firstWitnessedAt: first === undefined ? null : new Date(first * 1000).toISOString(),
+        lateRecording: verdict.late ?? null,
+        lagMs: verdict.lagMs ?? null,
+        lateRecordingThresholdMs: LATE_RECORDING_MS,
+      };
+    },
     fraudProofs: () =>
-      store
-        .fraudProofs()
-        .map(({ org, proof }) => ({ org, first: proof.first.text, second: proof.second.text })),
+      store.fraudProofs().map(({ org, proof }) => ({
+        org,
+        // Verified before it was stored; checked again here only to name its kind.
+        kind: verifyFraudProof(proof, store.orgKeys.get(org) as Uint8Array),
+        first: proof.first.text,
+        second: proof.second.text,
+        proof: toBase64(encodeFraudProof(proof)),
+      })),
     publish(block) {
       if (stopping) return;
       replicator.publish(block).catch((err) => logger.warn({ err }, 'block gossip failed'));

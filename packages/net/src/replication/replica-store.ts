@@ -8,7 +8,7 @@
  *   it atomically, or throws and stores nothing. It refuses a frozen org (NET_ORG_FROZEN) and an
  *   unknown one (NET_ORG_UNKNOWN).
  * - `addCosignature` and `addFraudProof` store what the caller has verified; they return false for
- *   a duplicate. A stored fraud proof freezes its org: `accept` refuses it from then on.
+ *   a duplicate. `cosignaturesOf` returns what `addCosignature` stored for one checkpoint. A stored fraud proof freezes its org: `accept` refuses it from then on.
  * - `blocksFrom(org, fromSize, toSize)` yields the held blocks that start at `fromSize` (which must
  *   be a block boundary, or NET_SYNC_INVALID is thrown) and end at or below `toSize`, one at a time:
  *   a store reads them lazily, so a sync never holds more than one block.
@@ -48,6 +48,8 @@ export interface ReplicaStore {
   accept(org: string, block: Block): Promise<void>;
   /** Whether this witness's cosignature of this checkpoint is held. */
   hasCosignature(org: string, checkpoint: string, witness: string): Promise<boolean>;
+  /** Every held cosignature of this checkpoint (sent along with it in sync responses). */
+  cosignaturesOf(org: string, checkpoint: string): Promise<CosignatureRecord[]>;
   addCosignature(record: CosignatureRecord): Promise<boolean>;
   addFraudProof(org: string, proof: FraudProof): Promise<boolean>;
   isFrozen(org: string): Promise<boolean>;
@@ -139,6 +141,10 @@ export class MemoryReplicaStore implements ReplicaStore {
 
   async hasCosignature(org: string, checkpoint: string, witness: string): Promise<boolean> {
     return this.#cosignatureKeys.has(`${org}\n${witness}\n${checkpoint}`);
+  }
+
+  async cosignaturesOf(org: string, checkpoint: string): Promise<CosignatureRecord[]> {
+    return this.cosignatures(org).filter((r) => r.checkpoint === checkpoint);
   }
 
   async addCosignature(record: CosignatureRecord): Promise<boolean> {

@@ -17,19 +17,24 @@ import {
   checkpointOrigin,
   cosign,
   cosignatureVerifier,
+  DEFAULT_MAX_SIGNATURES,
   decodeFraudProof,
   encodeFraudProof,
   equalBytes,
   type FraudProof,
+  formatSignedNote,
   headerHash,
   isLiuhenError,
+  orgCheckpointVerifier,
   parseCheckpoint,
+  utf8,
   verifyCosignature,
   verifyFraudProof,
   verifyHeaderSignature,
+  withSignatures,
 } from '@liuhen/core';
-import { NetError } from '../errors.ts';
-import { request, requestAll, serveRequests } from '../frames.ts';
+import { isNetError, NetError } from '../errors.ts';
+import { type RequestContext, request, requestAll, serveRequests } from '../frames.ts';
 import type { Host } from '../host.ts';
 import {
   decodeGossipBlock,
@@ -99,10 +104,22 @@ export interface ReplicatorEventMap {
   accepted: CustomEvent<{ org: string; header: BlockHeader }>;
   cosignature: CustomEvent<CosignatureRecord>;
   fraud: CustomEvent<{ org: string; proof: FraudProof }>;
+  'sync-started': CustomEvent<{ org: string; peer: string; fromSize: number; toSize: number }>;
+  'sync-finished': CustomEvent<{ org: string; peer: string; blocks: number; size: number }>;
   'sync-failed': CustomEvent<{ org: string; peer: string; error: unknown }>;
+  /** A peer sent something only a faulty or hostile peer sends; its gossipsub score was lowered. */
+  misbehaviour: CustomEvent<{ peer: string; code: string; detail: string }>;
 }
 
 const RESPONSE_OVERHEAD = 256;
+
+/** Codes that, detected on this side, blame the peer whose data it was. */
+const PEER_FAULTS = new Set<string>([
+  'NET_SYNC_INVALID',
+  'NET_MESSAGE_MALFORMED',
+  'NET_FRAME_TOO_LARGE',
+  'NET_FRAME_MALFORMED',
+]);
 
 export class Replicator extends EventTarget {
   readonly topics: ReplicationTopics;
@@ -122,6 +139,8 @@ export class Replicator extends EventTarget {
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #syncing = new Set<string>();
   readonly #headsInFlight = new Set<string>();
+  /** org → the largest tree size of a validly signed header of it seen from anyone. */
+  readonly #bestKnown = new Map<string, number>();
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #stopping = new AbortController();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -154,13 +173,16 @@ export class Replicator extends EventTarget {
     host.setTopicValidator(topics.fraudProofs, (_peer, msg) => this.#guard(this.#validateFraud(msg)));
     for (const topic of [topics.blocks, topics.cosignatures, topics.fraudProofs])
       host.pubsub.subscribe(topic);
-    await serveRequests(host.node, HEADS_PROTOCOL, (body) => this.#serveHeads(body), {
+    const onMisbehaviour = (peer: PeerId, error: NetError) => this.#misbehaved(peer, error);
+    await serveRequests(host.node, HEADS_PROTOCOL, (body, context) => this.#serveHeads(body, context), {
       maxFrameBytes: MAX_SYNC_FRAME_BYTES,
       timeoutMs: this.#timeoutMs,
+      onMisbehaviour,
     });
-    await serveRequests(host.node, SYNC_PROTOCOL, (body) => this.#serveSync(body), {
+    await serveRequests(host.node, SYNC_PROTOCOL, (body, context) => this.#serveSync(body, context), {
       maxFrameBytes: MAX_SYNC_FRAME_BYTES,
       timeoutMs: this.#timeoutMs,
+      onMisbehaviour,
     });
     this.#onConnect = (evt) => this.#track(this.exchangeHeads(evt.detail).catch(() => undefined));
     host.node.addEventListener('peer:connect', this.#onConnect);
@@ -201,6 +223,28 @@ export class Replicator extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
+  /**
+   * Lowers `peer`'s score when `error` is its fault: detected here (not reported by the peer) and
+   * one of the codes only bad data produces. Returns whether it was.
+   */
+  #misbehaved(peer: PeerId, error: unknown): boolean {
+    if (!isNetError(error) || error.remote || !PEER_FAULTS.has(error.code)) return false;
+    this.#host.penalise(peer);
+    this.#emit('misbehaviour', { peer: peer.toString(), code: error.code, detail: error.detail ?? '' });
+    return true;
+  }
+
+  /** The largest size of `org`'s log this node has seen a validly signed header of (its own included). */
+  async bestKnownSize(org: string): Promise<number> {
+    const held = (await this.#store.logState(org)).frontier.size;
+    return Math.max(held, this.#bestKnown.get(org) ?? 0);
+  }
+
+  /** Orgs whose log is being synced right now. */
+  syncing(): string[] {
+    return [...this.#syncing].sort();
+  }
+
   /** Runs `fn` alone among the tasks of `org`. */
   #withLock<T>(org: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.#locks.get(org) ?? Promise.resolve();
@@ -238,18 +282,21 @@ export class Replicator extends EventTarget {
   }
 
   async #ingest(
-    header: BlockHeader,
+    received: BlockHeader,
     entries: readonly Uint8Array[] | undefined,
     source: PeerId | undefined,
   ): Promise<IngestResult> {
-    const org = header.org;
+    const org = received.org;
     const nodeKey = this.#orgKeys.get(org);
-    if (nodeKey === undefined || !equalBytes(header.network, this.#network)) return 'invalid';
+    if (nodeKey === undefined || !equalBytes(received.network, this.#network)) return 'invalid';
     try {
-      verifyHeaderSignature(header, nodeKey);
+      verifyHeaderSignature(received, nodeKey);
     } catch {
       return 'invalid';
     }
+    // Other signature lines were not verified here: they are never stored with the header.
+    const header = orgSignedOnly(received, nodeKey);
+    if (header.size > (this.#bestKnown.get(org) ?? 0)) this.#bestKnown.set(org, header.size);
     if (await this.#store.isFrozen(org)) return 'frozen';
     const state = await this.#store.logState(org);
     const held = state.header;
@@ -276,6 +323,8 @@ export class Replicator extends EventTarget {
     try {
       await this.#store.accept(org, { header, envelopes: entries });
     } catch (err) {
+      // This node's own storage failing says nothing about the block or whoever sent it.
+      if (isLiuhenError(err, 'STORAGE_FAILED') || isLiuhenError(err, 'STORE_CORRUPT')) throw err;
       if (isLiuhenError(err) || err instanceof NetError) return 'invalid';
       throw err;
     }
@@ -420,9 +469,25 @@ export class Replicator extends EventTarget {
 
   // ---- heads ---------------------------------------------------------------------------------
 
-  async *#serveHeads(body: Uint8Array): AsyncGenerator<Uint8Array> {
-    decodeHeadsRequest(body);
-    yield encodeHeadsResponse((await this.#store.latestHeaders()).values());
+  async *#serveHeads(body: Uint8Array, context: RequestContext): AsyncGenerator<Uint8Array> {
+    try {
+      decodeHeadsRequest(body);
+    } catch (error) {
+      this.#misbehaved(context.peer, error);
+      throw error;
+    }
+    const heads = [...(await this.#store.latestHeaders()).values()];
+    const cosignatures = await Promise.all(heads.map((h) => this.#store.cosignaturesOf(h.org, h.text)));
+    // Each head as a cosigned checkpoint (C2SP): a node that missed the gossip of a cosignature
+    // (it was down, or cut off) gets it here. Fewer per head if the response would be too large.
+    for (let cap = DEFAULT_MAX_SIGNATURES; ; cap >>= 1) {
+      try {
+        yield encodeHeadsResponse(heads.map((h, i) => withEarliest(h, cosignatures[i] ?? [], cap)));
+        return;
+      } catch (error) {
+        if (cap === 0 || !isNetError(error, 'NET_MESSAGE_MALFORMED')) throw error;
+      }
+    }
   }
 
   /** Heads exchange with every connected peer (the periodic anti-entropy round). */
@@ -445,9 +510,32 @@ export class Replicator extends EventTarget {
       if (frames.length !== 1) throw new NetError('NET_MESSAGE_MALFORMED', 'a heads response is one frame');
       const heads = decodeHeadsResponse(frames[0] as Uint8Array);
       const results: IngestResult[] = [];
-      for (const head of heads)
-        results.push(this.#orgKeys.has(head.org) ? await this.offer(head, undefined, peer) : 'invalid');
+      for (const head of heads) {
+        // An org this node does not know may be governance it has not seen yet, not a lie.
+        if (!this.#orgKeys.has(head.org)) {
+          results.push('invalid');
+          continue;
+        }
+        const result = await this.offer(head, undefined, peer);
+        if (result === 'invalid')
+          this.#misbehaved(
+            peer,
+            new NetError('NET_MESSAGE_MALFORMED', `a head of ${head.org} does not verify`),
+          );
+        if (
+          (result === 'accepted' || result === 'duplicate' || result === 'pending') &&
+          (await this.#takeCosignatures(head)) > 0
+        )
+          this.#misbehaved(
+            peer,
+            new NetError('NET_MESSAGE_MALFORMED', `a forged cosignature on ${head.org}`),
+          );
+        results.push(result);
+      }
       return results;
+    } catch (error) {
+      this.#misbehaved(peer, error);
+      throw error;
     } finally {
       this.#headsInFlight.delete(key);
     }
@@ -455,20 +543,33 @@ export class Replicator extends EventTarget {
 
   // ---- sync ----------------------------------------------------------------------------------
 
-  async *#serveSync(body: Uint8Array): AsyncGenerator<Uint8Array> {
-    const { org, fromSize, toSize } = decodeSyncRequest(body);
+  async *#serveSync(body: Uint8Array, context: RequestContext): AsyncGenerator<Uint8Array> {
+    let syncRequest: ReturnType<typeof decodeSyncRequest>;
+    try {
+      syncRequest = decodeSyncRequest(body);
+    } catch (error) {
+      this.#misbehaved(context.peer, error);
+      throw error;
+    }
+    const { org, fromSize, toSize } = syncRequest;
     let sent = 0;
     for await (const block of this.#store.blocksFrom(org, fromSize, toSize)) {
-      const noteBytes = new TextEncoder().encode(block.header.text).byteLength * 2 + 1024;
+      // The witnesses' cosignatures travel with the header, so a node that was away (a partition,
+      // a restart) gets them with the block rather than never.
+      const header = withEarliest(
+        block.header,
+        await this.#store.cosignaturesOf(block.header.org, block.header.text),
+      );
+      const noteBytes = utf8(formatSignedNote(header.note)).byteLength + 16;
       const budget = MAX_SYNC_FRAME_BYTES - noteBytes - RESPONSE_OVERHEAD;
-      let offset = block.header.size - block.envelopes.length;
+      let offset = header.size - block.envelopes.length;
       let chunk: Uint8Array[] = [];
       let chunkBytes = 0;
       for (const envelope of block.envelopes) {
         const cost = envelope.byteLength + 5;
         if (cost > budget) throw new NetError('NET_FRAME_TOO_LARGE', 'an entry does not fit a sync frame');
         if (chunkBytes + cost > budget) {
-          yield encodeSyncFrame({ header: block.header, offset, entries: chunk });
+          yield encodeSyncFrame({ header, offset, entries: chunk });
           offset += chunk.length;
           chunk = [];
           chunkBytes = 0;
@@ -477,9 +578,48 @@ export class Replicator extends EventTarget {
         chunkBytes += cost;
         sent += cost;
       }
-      if (chunk.length > 0) yield encodeSyncFrame({ header: block.header, offset, entries: chunk });
+      if (chunk.length > 0) yield encodeSyncFrame({ header, offset, entries: chunk });
       if (sent >= this.#maxSyncResponseBytes) return;
     }
+  }
+
+  /**
+   * Stores the cosignatures a header from a peer carries (sync frames, heads): each must verify
+   * under its witness's key; unknown witnesses are skipped, as are timestamps too far ahead.
+   * Returns how many were forged — a lie of the peer that sent them.
+   */
+  async #takeCosignatures(header: BlockHeader): Promise<number> {
+    let forged = 0;
+    const origin = checkpointOrigin(header.network, header.org);
+    for (const signature of header.note.signatures) {
+      if (signature.name === origin || signature.name === header.org) continue;
+      const witnessKey = this.#witnesses.get(signature.name);
+      if (witnessKey === undefined) continue;
+      // Already held: every heads exchange repeats the head's cosignatures; verify only news.
+      if (await this.#store.hasCosignature(header.org, header.text, signature.name)) continue;
+      let timestamp: number;
+      try {
+        timestamp = verifyCosignature(
+          header.text,
+          signature,
+          cosignatureVerifier(signature.name, witnessKey),
+        ).timestamp;
+      } catch {
+        forged++;
+        continue;
+      }
+      if (timestamp > this.#now() / 1000 + this.#maxSkew) continue;
+      const record: CosignatureRecord = {
+        org: header.org,
+        checkpoint: header.text,
+        size: header.size,
+        witness: signature.name,
+        signature,
+        timestamp,
+      };
+      if (await this.#store.addCosignature(record)) this.#emit('cosignature', record);
+    }
+    return forged;
   }
 
   #scheduleSync(peer: PeerId, org: string, toSize: number, audit = false): void {
@@ -487,7 +627,10 @@ export class Replicator extends EventTarget {
     this.#syncing.add(org);
     const run: Promise<unknown> = audit ? this.audit(peer, org, toSize) : this.syncFrom(peer, org, toSize);
     const task = run
-      .catch((error: unknown) => this.#emit('sync-failed', { org, peer: peer.toString(), error }))
+      .catch((error: unknown) => {
+        this.#misbehaved(peer, error);
+        this.#emit('sync-failed', { org, peer: peer.toString(), error });
+      })
       .finally(() => this.#syncing.delete(org));
     this.#track(task);
   }
@@ -499,6 +642,29 @@ export class Replicator extends EventTarget {
    * stored: every block goes through the store's `accept`).
    */
   async syncFrom(peer: PeerId, org: string, toSize: number): Promise<number> {
+    let accepted = 0;
+    const startSize = (await this.#store.logState(org)).frontier.size;
+    if (startSize < toSize)
+      this.#emit('sync-started', { org, peer: peer.toString(), fromSize: startSize, toSize });
+    try {
+      accepted = await this.#syncLoop(peer, org, toSize, (n) => {
+        accepted = n;
+      });
+    } finally {
+      if (accepted > 0) {
+        const size = (await this.#store.logState(org)).frontier.size;
+        this.#emit('sync-finished', { org, peer: peer.toString(), blocks: accepted, size });
+      }
+    }
+    return accepted;
+  }
+
+  async #syncLoop(
+    peer: PeerId,
+    org: string,
+    toSize: number,
+    progress: (accepted: number) => void,
+  ): Promise<number> {
     let accepted = 0;
     while (!this.#stopping.signal.aborted && !(await this.#store.isFrozen(org))) {
       const fromSize = (await this.#store.logState(org)).frontier.size;
@@ -525,10 +691,14 @@ export class Replicator extends EventTarget {
         pending.entries.push(...frame.entries);
         expected += frame.entries.length;
         if (expected < header.size) continue;
-        const result = await this.offer(header, pending.entries, undefined);
+        const result = await this.offer(pending.header, pending.entries, undefined);
+        const complete = pending.header;
         pending = undefined;
+        if ((result === 'accepted' || result === 'duplicate') && (await this.#takeCosignatures(complete)) > 0)
+          throw invalidSync(`a forged cosignature on ${org} ${complete.height}`);
         if (result === 'accepted') {
           accepted++;
+          progress(accepted);
           progressed = true;
         } else if (result === 'forked') {
           await this.audit(peer, org, header.size);
@@ -575,4 +745,32 @@ export class Replicator extends EventTarget {
 
 function invalidSync(detail: string): NetError {
   return new NetError('NET_SYNC_INVALID', detail);
+}
+
+/**
+ * The header with up to `cap` of the cosignatures appended, earliest first (the earliest decides
+ * first-witnessed times), within the signature lines a note may carry.
+ */
+function withEarliest(
+  header: BlockHeader,
+  records: readonly CosignatureRecord[],
+  cap = DEFAULT_MAX_SIGNATURES,
+): BlockHeader {
+  const room = Math.min(cap, DEFAULT_MAX_SIGNATURES - header.note.signatures.length);
+  if (records.length === 0 || room <= 0) return header;
+  const earliest = [...records].sort((a, b) => a.timestamp - b.timestamp).slice(0, room);
+  return withSignatures(
+    header,
+    earliest.map((r) => r.signature),
+  );
+}
+
+/** The header with only the org's own signature line(s), the ones `verifyHeaderSignature` checked. */
+function orgSignedOnly(header: BlockHeader, nodeKey: Uint8Array): BlockHeader {
+  const verifier = orgCheckpointVerifier(header.network, header.org, nodeKey);
+  const own = header.note.signatures.filter(
+    (s) => s.name === verifier.name && equalBytes(s.keyHash, verifier.keyHash),
+  );
+  if (own.length === header.note.signatures.length) return header;
+  return { ...header, note: { text: header.text, signatures: own } };
 }

@@ -113,7 +113,7 @@ function fail(code: keyof typeof ERROR_CODES, message?: string): never {
 }
 
 export async function createApi(options: ApiOptions) {
-  const { node, blobs } = options;
+  const { node, blobs, replication } = options;
   const tokens = new Map(options.tokens.map((t) => [t.sha256, t]));
   const app = Fastify({
     // Request logging would write a line per append; the node logs what matters itself.
@@ -290,7 +290,8 @@ export async function createApi(options: ApiOptions) {
     '/v1/entries/:id',
     {
       schema: {
-        summary: 'An entry; with ?proof=1 its inclusion proof to the signed header of its block',
+        summary:
+          'An entry; with ?proof=1 its inclusion proof to the signed header of its block; with replication, its witnessing (first-witnessed time, late recording)',
         params: { type: 'object', properties: { id: hex64 }, required: ['id'] },
         querystring: {
           type: 'object',
@@ -308,6 +309,9 @@ export async function createApi(options: ApiOptions) {
         index: found.index,
         entry: entryToJson(found.entry),
         envelope: toBase64(found.envelope),
+        ...(replication === undefined
+          ? {}
+          : { witness: await replication.witness(found.org, found.index, found.entry.time) }),
         ...(found.proof
           ? {
               proof: {
@@ -374,7 +378,6 @@ export async function createApi(options: ApiOptions) {
     },
   );
 
-  const { replication } = options;
   app.get('/v1/status', { schema: { summary: 'Node status' } }, async () => ({
     org: node.org,
     network: toHex(node.networkId),
@@ -388,11 +391,17 @@ export async function createApi(options: ApiOptions) {
       : { orgs: await replication.orgs(), p2p: { addrs: replication.addrs() } }),
   }));
 
-  app.get('/v1/peers', { schema: { summary: 'Connected replication peers' } }, async () => ({
-    enabled: replication !== undefined,
-    addrs: replication?.addrs() ?? [],
-    peers: replication?.peers() ?? [],
-  }));
+  app.get(
+    '/v1/peers',
+    { schema: { summary: 'Connected replication peers, with the gossipsub score this node gives each' } },
+    async () => ({
+      enabled: replication !== undefined,
+      addrs: replication?.addrs() ?? [],
+      peers: replication?.peers() ?? [],
+      // Orgs refused by configuration (p2p.denyPeers).
+      denied: replication?.denied() ?? [],
+    }),
+  );
 
   app.get(
     '/v1/fraud-proofs',

@@ -1,0 +1,29 @@
+/** The byte examples of docs/protocol.md §12 (replication) are what this package sends. */
+import '../src/polyfill.ts';
+import { readFileSync } from 'node:fs';
+import { concatBytes, toHex } from '@liuhen/core';
+import { describe, expect, it } from 'vitest';
+import { encodeHeadsRequest, encodeSyncRequest, FRAME_DATA } from '../src/index.ts';
+
+const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+const section = doc.slice(doc.indexOf('## 12. Replication'));
+
+/** The hex of the first fenced block after `label` in §12. */
+function hexAfter(label: string): string {
+  const at = section.indexOf(label);
+  if (at < 0) throw new Error(`not in §12: ${label}`);
+  const fence = section.indexOf('```\n', at) + 4;
+  return section.slice(fence, section.indexOf('\n```', fence)).replace(/\s/g, '');
+}
+
+describe('docs/protocol.md §12', () => {
+  it('shows the heads request frame and the sync request bytes the code produces', () => {
+    const heads = encodeHeadsRequest();
+    const frame = concatBytes(Uint8Array.of(heads.byteLength + 1, FRAME_DATA), heads);
+    expect(hexAfter('the heads request as a DATA frame')).toBe(toHex(frame));
+    expect(section).toContain(`DATA frame (${frame.byteLength} bytes)`);
+    const sync = encodeSyncRequest({ org: 'a', fromSize: 100, toSize: 250 });
+    expect(hexAfter('the sync request for org `a` from 100 to 250')).toBe(toHex(sync));
+    expect(section).toContain(`(${sync.byteLength} bytes)`);
+  });
+});

@@ -8,5 +8,5 @@ export * from './ledger-node.ts';
 // Types only: the values load libp2p, which the daemon imports on demand (config p2p) so that
 // every other CLI command starts as fast as before.
 export type { NodeReplicaStoreOptions, OrgReplicationState } from './replica-store.ts';
-export type { FraudProofInfo, PeerInfo, Replication } from './replication.ts';
+export type { FraudProofInfo, OrgStatus, PeerInfo, Replication, WitnessInfo } from './replication.ts';
 export * from './verify-store.ts';

@@ -329,7 +329,18 @@ const sharedWriter = new Writer();
 
 /** Encodes a value in the deterministic profile. Throws CBOR_UNSUPPORTED_TYPE outside it. */
 export function encodeCanonical(value: CborValue): Uint8Array {
+  return encodeCanonicalAfter(EMPTY, value);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * `prefix` followed by the encoding of `value`, in one buffer: a signed message is a context
+ * string and the encoded bytes, and building it this way saves copying the encoding again.
+ */
+export function encodeCanonicalAfter(prefix: Uint8Array, value: CborValue): Uint8Array {
   sharedWriter.reset();
+  sharedWriter.bytes(prefix);
   writeValue(sharedWriter, value, 0);
   return sharedWriter.output();
 }

@@ -4,7 +4,14 @@
  * is also the org log's Merkle leaf. Entry id = SHA-256(entry bytes).
  */
 import { compareBytes, concatBytes, equalBytes, utf8 } from './bytes.ts';
-import { type CborValue, decodeCanonical, encodeCanonical, inCanonicalOrder, isCborMap } from './cbor.ts';
+import {
+  type CborValue,
+  decodeCanonical,
+  encodeCanonical,
+  encodeCanonicalAfter,
+  inCanonicalOrder,
+  isCborMap,
+} from './cbor.ts';
 import { signMessage, verifySignature } from './ed25519.ts';
 import { LiuhenError } from './errors.ts';
 import { sha256 } from './hash.ts';
@@ -252,17 +259,21 @@ export function buildEntry(draft: EntryDraft): Entry {
   return entry;
 }
 
+/** The entry as its CBOR map, validated (built entries already are, and are that map). */
+function entryMap(entry: Entry): CborMap {
+  if (builtEntries.has(entry)) return entry as unknown as CborMap;
+  const map = entryToCbor(entry);
+  entryFromCbor(map);
+  return map;
+}
+
+function checkEntrySize(length: number, maxBytes: number): void {
+  if (length > maxBytes) throw new LiuhenError('ENTRY_TOO_LARGE', `${length} > ${maxBytes} bytes`);
+}
+
 export function encodeEntry(entry: Entry, maxBytes = DEFAULT_MAX_ENTRY_BYTES): Uint8Array {
-  let map: CborMap;
-  if (builtEntries.has(entry)) {
-    map = entry as unknown as CborMap;
-  } else {
-    map = entryToCbor(entry);
-    entryFromCbor(map);
-  }
-  const bytes = encodeCanonical(map);
-  if (bytes.length > maxBytes)
-    throw new LiuhenError('ENTRY_TOO_LARGE', `${bytes.length} > ${maxBytes} bytes`);
+  const bytes = encodeCanonical(entryMap(entry));
+  checkEntrySize(bytes.length, maxBytes);
   return bytes;
 }
 
@@ -363,8 +374,11 @@ export function decodeEnvelope(
 
 /** Encodes, signs and wraps an entry. `seed` is the signer's Ed25519 seed. */
 export function signEntry(entry: Entry, seed: Uint8Array, maxBytes = DEFAULT_MAX_ENTRY_BYTES): SignedEntry {
-  const entryBytes = encodeEntry(entry, maxBytes);
-  const signature = signMessage(seed, entrySigningMessage(entryBytes));
+  // The signed message (context, then entry bytes) is encoded whole; the entry bytes are its tail.
+  const message = encodeCanonicalAfter(ENTRY_SIGNATURE_CONTEXT, entryMap(entry));
+  const entryBytes = message.subarray(ENTRY_SIGNATURE_CONTEXT.length);
+  checkEntrySize(entryBytes.length, maxBytes);
+  const signature = signMessage(seed, message);
   return {
     entry,
     entryBytes,

@@ -14,3 +14,4 @@ export * from './hash.ts';
 export * from './merkle.ts';
 export * from './merkle-tree.ts';
 export * from './note.ts';
+export * from './profile.ts';

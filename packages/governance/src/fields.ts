@@ -3,22 +3,23 @@
  * field, and a failure names the field, because a genesis or a certificate is written by people
  * and the person has to find the mistake.
  */
-import { type CborValue, type ErrorCode, importPublicKey, isCborMap, LiuhenError } from '@liuhen/core';
+import { type CborValue, importPublicKey, isCborMap } from '@liuhen/core';
+import { type AnyErrorCode, governanceFailure } from './errors.ts';
 
 /** Printable text: no control characters, no lone surrogates. */
 const PRINTABLE = /^[^\p{Cc}\p{Cs}]*$/u;
 
 export class FieldReader {
-  readonly #code: ErrorCode;
+  readonly #code: AnyErrorCode;
   readonly #prefix: string;
 
-  constructor(code: ErrorCode, prefix = '') {
+  constructor(code: AnyErrorCode, prefix = '') {
     this.#code = code;
     this.#prefix = prefix;
   }
 
   fail(field: string, problem: string, cause?: unknown): never {
-    throw new LiuhenError(
+    throw governanceFailure(
       this.#code,
       `${this.#prefix}${field}: ${problem}`,
       cause === undefined ? undefined : { cause },

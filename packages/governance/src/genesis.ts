@@ -77,27 +77,46 @@ const MULTIADDR = /^(\/[!-.0-~]+)+$/;
 
 const read = new FieldReader('GENESIS_INVALID');
 
-function orgFromCbor(value: CborValue, i: number): GenesisOrg {
-  const field = `orgs[${i}]`;
-  const map = read.map(value, field, ['id', 'name', 'creditCode', 'nodeKey', 'parties', 'bootstrap']);
-  const id = read.text(map.id, `${field}.id`, 1, 64, ORG_ID);
-  const name = read.text(map.name, `${field}.name`, 1, 256);
-  const creditCode = read.text(map.creditCode, `${field}.creditCode`, 18, 18, CREDIT_CODE);
-  if (!isCreditCode(creditCode)) read.fail(`${field}.creditCode`, 'wrong check character');
+/** An org's party roles: 1–11 distinct values of `PARTIES`. */
+export function partiesFromCbor(value: CborValue | undefined, field: string, reader: FieldReader): Party[] {
+  return reader.uniqueTexts(value, field, 1, PARTIES.length, (v, f) => {
+    const party = reader.text(v, f, 1, 32);
+    if (!(PARTIES as readonly string[]).includes(party))
+      reader.fail(f, `expected one of ${PARTIES.join(', ')}`);
+    return party;
+  }) as Party[];
+}
+
+/**
+ * An org map (genesis `orgs[i]`, and the body of the governance action `org.add`). Its own fields
+ * only: uniqueness across orgs is the caller's.
+ */
+export function orgFromCbor(value: CborValue | undefined, field: string, reader: FieldReader): GenesisOrg {
+  const map = reader.map(value, field, ['id', 'name', 'creditCode', 'nodeKey', 'parties', 'bootstrap']);
+  const id = reader.text(map.id, `${field}.id`, 1, 64, ORG_ID);
+  const name = reader.text(map.name, `${field}.name`, 1, 256);
+  const creditCode = reader.text(map.creditCode, `${field}.creditCode`, 18, 18, CREDIT_CODE);
+  if (!isCreditCode(creditCode)) reader.fail(`${field}.creditCode`, 'wrong check character');
   return {
     id,
     name,
     creditCode,
-    nodeKey: read.publicKey(map.nodeKey, `${field}.nodeKey`),
-    parties: read.uniqueTexts(map.parties, `${field}.parties`, 1, PARTIES.length, (v, f) => {
-      const party = read.text(v, f, 1, 32);
-      if (!(PARTIES as readonly string[]).includes(party))
-        read.fail(f, `expected one of ${PARTIES.join(', ')}`);
-      return party;
-    }) as Party[],
-    bootstrap: read.uniqueTexts(map.bootstrap, `${field}.bootstrap`, 0, MAX_BOOTSTRAP, (v, f) =>
-      read.text(v, f, 2, 512, MULTIADDR),
+    nodeKey: reader.publicKey(map.nodeKey, `${field}.nodeKey`),
+    parties: partiesFromCbor(map.parties, `${field}.parties`, reader),
+    bootstrap: reader.uniqueTexts(map.bootstrap, `${field}.bootstrap`, 0, MAX_BOOTSTRAP, (v, f) =>
+      reader.text(v, f, 2, 512, MULTIADDR),
     ),
+  };
+}
+
+export function orgToCbor(o: GenesisOrg): CborMap {
+  return {
+    id: o.id,
+    name: o.name,
+    creditCode: o.creditCode,
+    nodeKey: o.nodeKey,
+    parties: [...o.parties],
+    bootstrap: [...o.bootstrap],
   };
 }
 
@@ -131,7 +150,7 @@ export function genesisFromCbor(value: CborValue): Genesis {
     .list(authorities.keys, 'authorities.keys', 1, MAX_AUTHORITIES)
     .map((k, i) => read.publicKey(k, `authorities.keys[${i}]`));
   const threshold = read.uint(authorities.threshold, 'authorities.threshold', 1, keys.length);
-  const orgs = read.list(map.orgs, 'orgs', 1, MAX_ORGS).map(orgFromCbor);
+  const orgs = read.list(map.orgs, 'orgs', 1, MAX_ORGS).map((o, i) => orgFromCbor(o, `orgs[${i}]`, read));
   requireUnique(
     orgs.map((o) => o.id),
     (i) => `orgs[${i}].id`,
@@ -165,14 +184,7 @@ export function genesisToCbor(genesis: Genesis): CborMap {
     profile: genesis.profile,
     created: genesis.created,
     authorities: { keys: [...genesis.authorities.keys], threshold: genesis.authorities.threshold },
-    orgs: genesis.orgs.map((o) => ({
-      id: o.id,
-      name: o.name,
-      creditCode: o.creditCode,
-      nodeKey: o.nodeKey,
-      parties: [...o.parties],
-      bootstrap: [...o.bootstrap],
-    })),
+    orgs: genesis.orgs.map(orgToCbor),
     parameters: { ...genesis.parameters },
   };
 }

@@ -35,7 +35,9 @@ export const PARAMETER_RANGES: { readonly [K in keyof NetworkParameters]: readon
   maxClockSkewMs: [0, 24 * 3_600_000],
 };
 
-const NAMES = Object.keys(PARAMETER_RANGES) as (keyof NetworkParameters)[];
+/** The parameter names, in the order of the genesis schema. */
+export const PARAMETER_NAMES = Object.keys(PARAMETER_RANGES) as readonly (keyof NetworkParameters)[];
+const NAMES = PARAMETER_NAMES;
 
 export function parametersFromCbor(value: CborValue | undefined, read: FieldReader): NetworkParameters {
   const map = read.map(value, 'parameters', NAMES);

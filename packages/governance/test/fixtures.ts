@@ -1,11 +1,29 @@
-import { buildEntry, type CborMap, type Entry, publicKeyFromSeed, sha256, utf8 } from '@liuhen/core';
 import {
+  buildEntry,
+  type CborMap,
+  type Entry,
+  LiuhenError,
+  publicKeyFromSeed,
+  sha256,
+  utf8,
+} from '@liuhen/core';
+import {
+  type Action,
+  type ActionChange,
+  type ActionHeader,
   type Appointment,
   creditCodeCheckCharacter,
   DEFAULT_PARAMETERS,
+  encodeGenesis,
   type Genesis,
+  type GenesisOrg,
+  GovernanceError,
+  GovernanceState,
   nationalIdHash,
   ORG_ROLE,
+  proposeAction,
+  type SignedAction,
+  signAction,
 } from '../src/index.ts';
 
 /** Deterministic seeds from labels, so failures reproduce. */
@@ -93,4 +111,65 @@ export function appointment(overrides: Partial<Appointment> = {}): Appointment {
     validUntil: 1_900_000_000_000,
     ...overrides,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The governance log
+
+/** The three authorities of `sampleGenesis` (threshold 2), by number. */
+export function authoritySeed(n: number): Uint8Array {
+  return seedOf(`authority ${n}`);
+}
+
+/** The sample genesis state, with its real network id. */
+export function sampleState(): GovernanceState {
+  return GovernanceState.fromGenesisBytes(encodeGenesis(sampleGenesis()));
+}
+
+/** The next action of `state`, one minute after the previous one, unsigned. */
+export function propose(state: GovernanceState, change: ActionChange, overrides: Partial<ActionHeader> = {}) {
+  const previousTime = state.seq === 0 ? state.genesis.created : state.action(state.seq).action.time;
+  return proposeAction({
+    version: 1,
+    network: state.network,
+    seq: state.seq + 1,
+    previous: state.head.hash,
+    time: previousTime + 60_000,
+    ...change,
+    ...overrides,
+  } as Action);
+}
+
+/** `signed` with the signatures of the seeds, in turn. */
+export function signBy(signed: SignedAction, seeds: readonly Uint8Array[]): SignedAction {
+  return seeds.reduce(signAction, signed);
+}
+
+/** Proposes, signs with authorities 1 and 2 (or `seeds`), and applies. */
+export function enact(
+  state: GovernanceState,
+  change: ActionChange,
+  seeds: readonly Uint8Array[] = [authoritySeed(1), authoritySeed(2)],
+): SignedAction {
+  const signed = signBy(propose(state, change), seeds);
+  state.apply(signed);
+  return signed;
+}
+
+/** An org that may join: a lab with its own node key. */
+export function labOrg(overrides: Partial<GenesisOrg> = {}): GenesisOrg {
+  return {
+    id: 'lab',
+    name: '深圳市某检测有限公司',
+    creditCode: creditCode('91440300MA5F00003'),
+    nodeKey: keyOf('lab node'),
+    parties: ['lab'],
+    bootstrap: ['/dns4/lab.example/tcp/4001'],
+    ...overrides,
+  };
+}
+
+/** True for the two typed error classes of the system. */
+export function isTyped(error: unknown): boolean {
+  return error instanceof LiuhenError || error instanceof GovernanceError;
 }

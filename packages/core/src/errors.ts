@@ -42,6 +42,18 @@ export const ERROR_CODES = {
   BLOCK_CHAIN_BROKEN: 'the header does not extend the previous header',
   BLOCK_ROOT_MISMATCH: "the block's entries do not produce the header's root",
   FRAUD_PROOF_INVALID: 'the fraud proof does not show an equivocation',
+  // Sealed sections, access grants and clearances
+  SEAL_MALFORMED:
+    'the sealed section, its plaintext or a set of wrapped keys does not have the required shape',
+  SEAL_KEY_INVALID: 'an X25519 encryption key is not 32 bytes, not canonical, or of small order',
+  SEAL_NOT_RECIPIENT: 'the org holds no wrapped key for the sealed section',
+  SEAL_WRONG_KEY: "no private key given matches the org's wrapped keys",
+  SEAL_AEAD_FAILED:
+    'the sealed section does not authenticate: its ciphertext or a wrapped key was altered or taken from another entry',
+  ENCRYPTION_KEY_UNKNOWN: 'the key id is not an encryption key of the org at that governance position',
+  GRANT_INVALID: 'the access grant does not have the required shape or does not match the entry it cites',
+  GRANT_UNAUTHORIZED: 'the granting org could not read the entry it grants access to',
+  CLEARANCE_TOO_LOW: "the reader's clearance does not cover this content",
   // Governance: genesis, operator certificates, authority to sign
   GENESIS_INVALID: 'the genesis does not have the required shape',
   OPERATOR_RECORD_INVALID: 'an operator appointment or revocation does not have the required shape',

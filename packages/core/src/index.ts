@@ -15,3 +15,5 @@ export * from './merkle.ts';
 export * from './merkle-tree.ts';
 export * from './note.ts';
 export * from './profile.ts';
+export * from './sealed.ts';
+export * from './sealed-view.ts';

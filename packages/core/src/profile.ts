@@ -149,6 +149,10 @@ export interface FieldDescriptor {
   readonly min?: number;
   readonly max?: number;
   readonly values?: readonly string[];
+  /** For text: its format in words, e.g. `J followed by 2–3 digits`. */
+  readonly format?: string;
+  /** For text: the longest accepted, in characters. */
+  readonly maxLength?: number;
   readonly required: boolean;
   readonly classification: FieldClassification;
   readonly description: string;

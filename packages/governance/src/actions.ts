@@ -18,7 +18,9 @@ import {
   decodeCanonical,
   encodeCanonical,
   equalBytes,
+  importEncryptionKey,
   isCborMap,
+  KEY_ID_SIZE,
   ORG_ID,
   publicKeyFromSeed,
   sha256,
@@ -56,6 +58,8 @@ export const ORG_ROTATE_KEY = 'org.rotate-key';
 export const ORG_REMOVE = 'org.remove';
 export const AUTHORITY_ROTATE = 'authority.rotate';
 export const PARAMETER_SET = 'parameter.set';
+export const ORG_SET_ENCRYPTION_KEY = 'org.set-encryption-key';
+export const ORG_REMOVE_ENCRYPTION_KEY = 'org.remove-encryption-key';
 
 export const ACTION_TYPES = [
   ORG_ADD,
@@ -64,6 +68,8 @@ export const ACTION_TYPES = [
   ORG_REMOVE,
   AUTHORITY_ROTATE,
   PARAMETER_SET,
+  ORG_SET_ENCRYPTION_KEY,
+  ORG_REMOVE_ENCRYPTION_KEY,
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
@@ -106,6 +112,24 @@ export type ActionChange =
   | {
       readonly type: typeof PARAMETER_SET;
       readonly body: { readonly name: keyof NetworkParameters; readonly value: number };
+    }
+  /**
+   * The org's X25519 encryption key (sealed sections, docs/protocol.md §15), separate from its
+   * node key: entries sealed at positions from this one on wrap their data keys to it. Replaces
+   * the org's previous encryption key, if any (rotation).
+   */
+  | {
+      readonly type: typeof ORG_SET_ENCRYPTION_KEY;
+      readonly body: { readonly org: string; readonly key: Uint8Array };
+    }
+  /**
+   * Withdraws the org's current encryption key, named by its key id (SHA-256 of the key) so that
+   * a stale proposal cannot withdraw a newer key: nothing sealed from this position on is
+   * wrapped to it. What was sealed to it before stays readable with it.
+   */
+  | {
+      readonly type: typeof ORG_REMOVE_ENCRYPTION_KEY;
+      readonly body: { readonly org: string; readonly keyId: Uint8Array; readonly reason: string };
     };
 
 export interface ActionHeader {
@@ -140,6 +164,16 @@ export interface SignedAction {
 }
 
 const read: FieldReader = new FieldReader('GOV_ACTION_INVALID');
+
+/** An X25519 public key that passes core's `importEncryptionKey` (canonical, not small-order). */
+function readEncryptionKey(value: CborValue | undefined, field: string): Uint8Array {
+  const raw = read.bytes(value, field, 32);
+  try {
+    return importEncryptionKey(raw);
+  } catch (error) {
+    return read.fail(field, (error as Error).message, error);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Schema
@@ -207,6 +241,27 @@ function bodyFromCbor(type: ActionType, value: CborValue | undefined): ActionCha
         body: { name: parameter, value: read.uint(body.value, 'body.value', ...PARAMETER_RANGES[parameter]) },
       };
     }
+    case ORG_SET_ENCRYPTION_KEY: {
+      const body = read.map(value, 'body', ['org', 'key']);
+      return {
+        type,
+        body: {
+          org: read.text(body.org, 'body.org', 1, 64, ORG_ID),
+          key: readEncryptionKey(body.key, 'body.key'),
+        },
+      };
+    }
+    case ORG_REMOVE_ENCRYPTION_KEY: {
+      const body = read.map(value, 'body', ['org', 'keyId', 'reason']);
+      return {
+        type,
+        body: {
+          org: read.text(body.org, 'body.org', 1, 64, ORG_ID),
+          keyId: read.bytes(body.keyId, 'body.keyId', KEY_ID_SIZE),
+          reason: read.text(body.reason, 'body.reason', 1, MAX_REASON_CHARS),
+        },
+      };
+    }
   }
 }
 
@@ -245,6 +300,10 @@ function bodyToCbor(change: ActionChange): CborMap {
       return { keys: [...change.body.keys], threshold: change.body.threshold };
     case PARAMETER_SET:
       return { name: change.body.name, value: change.body.value };
+    case ORG_SET_ENCRYPTION_KEY:
+      return { org: change.body.org, key: change.body.key };
+    case ORG_REMOVE_ENCRYPTION_KEY:
+      return { org: change.body.org, keyId: change.body.keyId, reason: change.body.reason };
     default:
       return read.fail('type', `unknown action type ${(change as { type: unknown }).type}`);
   }
@@ -430,5 +489,9 @@ export function describeAction(change: ActionChange): string {
       return `replace the authorities by ${change.body.threshold} of ${change.body.keys.length}: ${change.body.keys.map(toHex).join(', ')}`;
     case PARAMETER_SET:
       return `set parameter ${change.body.name} to ${change.body.value}`;
+    case ORG_SET_ENCRYPTION_KEY:
+      return `set the encryption key of org "${change.body.org}" to ${toHex(change.body.key)} (key id ${toHex(sha256(change.body.key))})`;
+    case ORG_REMOVE_ENCRYPTION_KEY:
+      return `withdraw the encryption key ${toHex(change.body.keyId)} of org "${change.body.org}": ${change.body.reason}`;
   }
 }

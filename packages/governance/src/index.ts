@@ -26,7 +26,9 @@ export {
   mergeSignatures,
   ORG_ADD,
   ORG_REMOVE,
+  ORG_REMOVE_ENCRYPTION_KEY,
   ORG_ROTATE_KEY,
+  ORG_SET_ENCRYPTION_KEY,
   ORG_SET_PARTIES,
   PARAMETER_SET,
   proposeAction,
@@ -84,6 +86,7 @@ export {
 } from './parameters.ts';
 export {
   type Authorities,
+  type EncryptionKeyRecord,
   type Freeze,
   foldGovernance,
   GovernanceState,

@@ -13,7 +13,14 @@
  *
  * Pure: no I/O, no clock. `apply` either changes the state completely or throws and changes nothing.
  */
-import { compareBytes, equalBytes, type GovernancePosition, toHex } from '@liuhen/core';
+import {
+  compareBytes,
+  equalBytes,
+  type GovernancePosition,
+  type SealRecipient,
+  sha256,
+  toHex,
+} from '@liuhen/core';
 import {
   type Action,
   AUTHORITY_ROTATE,
@@ -21,7 +28,9 @@ import {
   decodeAction,
   ORG_ADD,
   ORG_REMOVE,
+  ORG_REMOVE_ENCRYPTION_KEY,
   ORG_ROTATE_KEY,
+  ORG_SET_ENCRYPTION_KEY,
   ORG_SET_PARTIES,
   PARAMETER_SET,
   type SignedAction,
@@ -87,6 +96,22 @@ export interface NodeKeyRecord {
   readonly untilHeight?: number;
 }
 
+/**
+ * One X25519 encryption key of one org (docs/protocol.md §13.6, §15): in force from position
+ * `from` up to, not including, `until` (its replacement or withdrawal), and only while the org is
+ * a member.
+ */
+export interface EncryptionKeyRecord {
+  readonly org: string;
+  readonly key: Uint8Array;
+  /** SHA-256 of `key`: how wraps name it. */
+  readonly keyId: Uint8Array;
+  readonly from: number;
+  readonly until?: number;
+  /** Why it was withdrawn, when `org.remove-encryption-key` ended it. */
+  readonly withdrawn?: string;
+}
+
 /** The state at one position, for display and for `governance log`. */
 export interface GovernanceView {
   readonly position: GovernancePosition;
@@ -123,6 +148,14 @@ interface KeyEra {
   untilHeight?: number;
 }
 
+interface EncryptionKeyEra {
+  readonly key: Uint8Array;
+  readonly keyId: Uint8Array;
+  readonly from: number;
+  until?: number;
+  withdrawn?: string;
+}
+
 interface OrgRecord {
   readonly id: string;
   readonly name: string;
@@ -133,6 +166,8 @@ interface OrgRecord {
   readonly parties: { readonly from: number; readonly parties: readonly Party[] }[];
   /** Node keys in enrolment order; the last is the current one. */
   readonly keys: KeyEra[];
+  /** Encryption keys in the order they were set; at most the last is open-ended. */
+  readonly encryptionKeys: EncryptionKeyEra[];
   removed?: Freeze;
 }
 
@@ -154,6 +189,8 @@ export class GovernanceState {
   readonly #orgs = new Map<string, OrgRecord>();
   /** Every node key ever enrolled, by hex: keys are never reused, by any org. */
   readonly #nodeKeys = new Map<string, { readonly org: OrgRecord; readonly era: KeyEra }>();
+  /** Every encryption key ever set, by hex key id: never reused either, so an id names one org. */
+  readonly #encryptionKeys = new Map<string, { readonly org: OrgRecord; readonly era: EncryptionKeyEra }>();
   readonly #authorities: (Authorities & { readonly from: number })[];
   readonly #parameters: { readonly from: number; readonly parameters: NetworkParameters }[];
 
@@ -387,6 +424,34 @@ export class GovernanceState {
             parameters: { ...current, [action.body.name]: action.body.value },
           });
       }
+      case ORG_SET_ENCRYPTION_KEY: {
+        const org = member(action.body.org);
+        const keyId = sha256(action.body.key);
+        const used = this.#encryptionKeys.get(toHex(keyId));
+        if (used !== undefined)
+          refuse(`${prefix}encryption key ${toHex(action.body.key)} was already set for "${used.org.id}"`);
+        return () => {
+          const current = org.encryptionKeys.at(-1);
+          if (current !== undefined && current.until === undefined) current.until = s;
+          const era: EncryptionKeyEra = { key: action.body.key, keyId, from: s };
+          org.encryptionKeys.push(era);
+          this.#encryptionKeys.set(toHex(keyId), { org, era });
+        };
+      }
+      case ORG_REMOVE_ENCRYPTION_KEY: {
+        const org = member(action.body.org);
+        const current = org.encryptionKeys.at(-1);
+        if (current === undefined || current.until !== undefined)
+          refuse(`${prefix}org "${org.id}" has no encryption key in force`);
+        if (!equalBytes(current.keyId, action.body.keyId))
+          refuse(
+            `${prefix}the encryption key in force for "${org.id}" is ${toHex(current.keyId)}, not ${toHex(action.body.keyId)}`,
+          );
+        return () => {
+          current.until = s;
+          current.withdrawn = action.body.reason;
+        };
+      }
     }
   }
 
@@ -400,6 +465,7 @@ export class GovernanceState {
       addedAt: from,
       parties: [{ from, parties: o.parties }],
       keys: [era],
+      encryptionKeys: [],
     };
     this.#orgs.set(o.id, record);
     this.#nodeKeys.set(toHex(o.nodeKey), { org: record, era });
@@ -478,6 +544,81 @@ export class GovernanceState {
       bootstrap: org.bootstrap,
       addedAt: org.addedAt,
     };
+  }
+
+  /**
+   * The org's encryption keys in force at `g`: set at or before `g`, neither replaced nor withdrawn
+   * by then, and the org a member at `g`. At most one today; a list so that a future action may
+   * allow several.
+   */
+  encryptionKeysAt(org: string, g = this.seq): EncryptionKeyRecord[] {
+    this.#requireKnown(g);
+    const record = this.#memberAt(org, g);
+    if (record === undefined) return [];
+    return record.encryptionKeys
+      .filter((era) => era.from <= g && (era.until === undefined || era.until > g))
+      .map((era) => encryptionKeyRecord(record, era));
+  }
+
+  /** Every encryption key `org` has had, oldest first: a reader needs old keys for old entries. */
+  encryptionKeysOf(org: string): EncryptionKeyRecord[] {
+    const record = this.#orgs.get(org);
+    return record === undefined ? [] : record.encryptionKeys.map((era) => encryptionKeyRecord(record, era));
+  }
+
+  /** The org and life of an encryption key, by key id. */
+  encryptionKeyById(keyId: Uint8Array): EncryptionKeyRecord | undefined {
+    const found = this.#encryptionKeys.get(toHex(keyId));
+    return found === undefined ? undefined : encryptionKeyRecord(found.org, found.era);
+  }
+
+  /**
+   * Was `keyId` an encryption key of `org` in force at `g`? GOV_POSITION_UNKNOWN beyond the log,
+   * UNKNOWN_ORG for a non-member, ENCRYPTION_KEY_UNKNOWN otherwise. A verifier asks it of every
+   * wrap of an entry or a grant, at the position of the block that holds it.
+   */
+  encryptionKeyVerdict(org: string, keyId: Uint8Array, g = this.seq): Verdict {
+    if (!Number.isSafeInteger(g) || g < 0) return deny('RANGE_INVALID', `governance position ${g}`);
+    if (g > this.seq)
+      return deny(
+        'GOV_POSITION_UNKNOWN',
+        `position ${g} is beyond the verified governance log (at ${this.seq})`,
+      );
+    if (this.#memberAt(org, g) === undefined) return deny('UNKNOWN_ORG', this.#notMember(org, g));
+    if (this.encryptionKeysAt(org, g).some((k) => equalBytes(k.keyId, keyId))) return OK;
+    const found = this.#encryptionKeys.get(toHex(keyId));
+    const why =
+      found === undefined
+        ? 'was never set'
+        : found.org.id !== org
+          ? `belongs to "${found.org.id}"`
+          : found.era.from > g
+            ? `is set at position ${found.era.from}`
+            : `was ${found.era.withdrawn === undefined ? 'replaced' : 'withdrawn'} at position ${found.era.until}`;
+    return deny(
+      'ENCRYPTION_KEY_UNKNOWN',
+      `encryption key ${toHex(keyId)} of "${org}" ${why}, not in force at ${g}`,
+    );
+  }
+
+  /**
+   * The recipients for sealing at `g`: each of `orgs` (those the profile's policy authorises) with
+   * its encryption keys in force there. Orgs without one — not members, never set, withdrawn —
+   * are listed in `missing`, so the caller decides whether to seal without them.
+   */
+  sealRecipientsAt(
+    orgs: Iterable<string>,
+    g = this.seq,
+  ): { readonly recipients: SealRecipient[]; readonly missing: string[] } {
+    this.#requireKnown(g);
+    const recipients: SealRecipient[] = [];
+    const missing: string[] = [];
+    for (const org of new Set(orgs)) {
+      const keys = this.encryptionKeysAt(org, g);
+      if (keys.length === 0) missing.push(org);
+      for (const k of keys) recipients.push({ org, publicKey: k.key, keyId: k.keyId });
+    }
+    return { recipients, missing };
   }
 
   /** Is org O frozen, and at which log size? As known now, whatever position is asked about. */
@@ -645,6 +786,17 @@ export class GovernanceState {
       removed,
     };
   }
+}
+
+function encryptionKeyRecord(org: OrgRecord, era: EncryptionKeyEra): EncryptionKeyRecord {
+  return {
+    org: org.id,
+    key: era.key,
+    keyId: era.keyId,
+    from: era.from,
+    ...(era.until === undefined ? {} : { until: era.until }),
+    ...(era.withdrawn === undefined ? {} : { withdrawn: era.withdrawn }),
+  };
 }
 
 function keyRecord(org: OrgRecord, era: KeyEra): NodeKeyRecord {

@@ -1,7 +1,8 @@
 /**
- * Portable backend: @noble/ed25519 and @noble/hashes, pure JavaScript, used in browsers and as
- * the reference path in the conformance test.
+ * Portable backend: @noble/ed25519, @noble/curves (X25519) and @noble/hashes, pure JavaScript,
+ * used in browsers and as the reference path in the conformance tests.
  */
+import { x25519 } from '@noble/curves/ed25519.js';
 import * as ed from '@noble/ed25519';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@noble/hashes/utils.js';
@@ -39,6 +40,8 @@ export const portableBackend: CryptoBackend = {
   ed25519PublicKey: (seed) => ed.getPublicKey(seed),
   ed25519Sign: (seed, message) => ed.sign(message, seed),
   ed25519VerifyRaw: verifyCofactorless,
+  x25519PublicKey: (secretKey) => x25519.getPublicKey(secretKey),
+  x25519: (secretKey, publicKey) => x25519.getSharedSecret(secretKey, publicKey),
 };
 
 export const backend: CryptoBackend = portableBackend;

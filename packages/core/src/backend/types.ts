@@ -15,4 +15,11 @@ export interface CryptoBackend {
    * directly: use `verifySignature` in `ed25519.ts`.
    */
   ed25519VerifyRaw(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** RFC 7748 X25519 public key (the u-coordinate of [k]9) for a 32-byte secret. */
+  x25519PublicKey(secretKey: Uint8Array): Uint8Array;
+  /**
+   * RFC 7748 X25519(k, u), for a u that passed `importEncryptionKey` (sealed.ts). Callers must not
+   * use it directly: the all-zero check and the key rules live in sealed.ts.
+   */
+  x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
 }

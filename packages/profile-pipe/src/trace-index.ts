@@ -1,0 +1,181 @@
+/**
+ * The causal view of a set of entries that every rule works on. "Before" in the domain means
+ * "in the ancestry": reachable through `parents` and entry `refs`, both hash links, so an entry
+ * provably came after everything it reaches. Claimed times are used only where the domain
+ * counts durations (deadlines, the hour after the last joint).
+ */
+import { causalOrder, type Entry, type ProfileEntry, toHex } from '@liuhen/core';
+import { checkBody } from './body.ts';
+import { type BodyOf, type KindName, kindSpec } from './kinds/index.ts';
+
+export interface TraceNode {
+  /** Position in causal order. */
+  readonly index: number;
+  readonly id: string;
+  readonly entry: Entry;
+  /** Indices of the parents and entry refs present in the trace. */
+  readonly links: readonly number[];
+}
+
+export class TraceIndex {
+  readonly nodes: readonly TraceNode[];
+  readonly #byId = new Map<string, TraceNode>();
+  readonly #byKind = new Map<string, TraceNode[]>();
+  readonly #byObject = new Map<string, TraceNode[]>();
+  readonly #attests = new Map<string, TraceNode[]>();
+  readonly #valid = new Map<number, boolean>();
+  readonly #reach = new Map<string, boolean>();
+
+  constructor(entries: readonly ProfileEntry[]) {
+    const unique = new Map<string, ProfileEntry>();
+    for (const e of entries) unique.set(toHex(e.id), e);
+    const present = (id: Uint8Array) => unique.has(toHex(id));
+    const ordered = causalOrder(
+      [...unique.values()].map((e) => ({
+        id: e.id,
+        time: e.entry.time,
+        // Refs to entries are causal links as much as parents are.
+        parents: [
+          ...e.entry.parents,
+          ...e.entry.refs.flatMap((r) => ('entry' in r && present(r.entry) ? [r.entry] : [])),
+        ],
+        source: e,
+      })),
+    );
+    const indexOf = new Map(ordered.map((n, i) => [toHex(n.id), i]));
+    this.nodes = ordered.map((n, index) => ({
+      index,
+      id: toHex(n.id),
+      entry: n.source.entry,
+      links: [...new Set(n.parents.map((p) => indexOf.get(toHex(p))).filter((i) => i !== undefined))],
+    }));
+    for (const node of this.nodes) {
+      this.#byId.set(node.id, node);
+      push(this.#byKind, node.entry.kind, node);
+      push(this.#byObject, node.entry.object, node);
+      if (node.entry.kind === 'attest') {
+        for (const target of this.refTargets(node, 'attests')) push(this.#attests, target.id, node);
+      }
+    }
+  }
+
+  get(id: string | Uint8Array): TraceNode | undefined {
+    return this.#byId.get(typeof id === 'string' ? id : toHex(id));
+  }
+
+  ofKind(kind: string): readonly TraceNode[] {
+    return this.#byKind.get(kind) ?? [];
+  }
+
+  ofObject(object: string): readonly TraceNode[] {
+    return this.#byObject.get(object) ?? [];
+  }
+
+  objects(): string[] {
+    return [...this.#byObject.keys()];
+  }
+
+  /** The `attest` entries that endorse `node`. */
+  attestsOf(node: TraceNode): readonly TraceNode[] {
+    return this.#attests.get(node.id) ?? [];
+  }
+
+  /** Entries `node` cites with `rel`, among those present. */
+  refTargets(node: TraceNode, rel: string): TraceNode[] {
+    const out: TraceNode[] = [];
+    for (const ref of node.entry.refs) {
+      if (!('entry' in ref) || ref.rel !== rel) continue;
+      const target = this.#byId.get(toHex(ref.entry));
+      if (target !== undefined) out.push(target);
+    }
+    return out;
+  }
+
+  /** Objects `node` cites with `rel`. */
+  refObjects(node: TraceNode, rel: string): string[] {
+    return node.entry.refs.flatMap((r) => ('object' in r && r.rel === rel ? [r.object] : []));
+  }
+
+  /** True when `a` is in the ancestry of `b` (a strict ancestor). */
+  isAncestor(a: TraceNode, b: TraceNode): boolean {
+    if (a.index >= b.index) return false;
+    const key = `${a.index}:${b.index}`;
+    const known = this.#reach.get(key);
+    if (known !== undefined) return known;
+    // Causal order puts every ancestor of b before it, so the search prunes below a's index.
+    const seen = new Set<number>();
+    const stack = [b.index];
+    let found = false;
+    while (stack.length > 0 && !found) {
+      const node = this.nodes[stack.pop() as number] as TraceNode;
+      for (const link of node.links) {
+        if (link === a.index) {
+          found = true;
+          break;
+        }
+        if (link > a.index && !seen.has(link)) {
+          seen.add(link);
+          stack.push(link);
+        }
+      }
+    }
+    this.#reach.set(key, found);
+    return found;
+  }
+
+  /** Ancestors of `node` of `kind` with a valid body that pass `filter`, in causal order. */
+  ancestors<K extends KindName>(
+    node: TraceNode,
+    kind: K,
+    filter: (candidate: TraceNode, body: BodyOf<K>) => boolean = () => true,
+  ): TraceNode[] {
+    return this.ofKind(kind).filter((c) => {
+      if (c.index >= node.index) return false;
+      const body = this.body(c, kind);
+      return body !== undefined && filter(c, body) && this.isAncestor(c, node);
+    });
+  }
+
+  /** Entries of `kind` that have `node` in their ancestry. */
+  descendants<K extends KindName>(
+    node: TraceNode,
+    kind: K,
+    filter: (candidate: TraceNode, body: BodyOf<K>) => boolean = () => true,
+  ): TraceNode[] {
+    return this.ofKind(kind).filter((c) => {
+      if (c.index <= node.index) return false;
+      const body = this.body(c, kind);
+      return body !== undefined && filter(c, body) && this.isAncestor(node, c);
+    });
+  }
+
+  /** The body typed as `kind`, or undefined when the entry is of another kind or its body is invalid. */
+  body<K extends KindName>(node: TraceNode, kind: K): BodyOf<K> | undefined {
+    if (node.entry.kind !== kind) return undefined;
+    let valid = this.#valid.get(node.index);
+    if (valid === undefined) {
+      valid =
+        kindSpec(kind) !== undefined &&
+        checkBody(kind, node.entry.body, { sealed: node.entry.sealed !== undefined }).ok;
+      this.#valid.set(node.index, valid);
+    }
+    return valid ? (node.entry.body as unknown as BodyOf<K>) : undefined;
+  }
+
+  /**
+   * Whether `role` signed `node`: as its signer, or by an attestation — one in the ancestry of
+   * `before` when given, i.e. known before that entry was made.
+   */
+  signedBy(node: TraceNode, role: string, before?: TraceNode): boolean {
+    if (node.entry.role === role) return true;
+    return this.attestsOf(node).some(
+      (a) => a.entry.role === role && (before === undefined || a === before || this.isAncestor(a, before)),
+    );
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}

@@ -9,6 +9,7 @@ import { coreSuite } from './bench/core.ts';
 import type { BenchResult, Suite } from './bench/harness.ts';
 import { nodeSuites } from './bench/node.ts';
 import { replicationSuites } from './bench/replication.ts';
+import { traceSuite } from './bench/trace.ts';
 
 type Target =
   | { min: number }
@@ -31,9 +32,11 @@ const TARGETS: Record<string, Target> = {
   'sync.catchup': { min: 25_000 },
   'sync.catchup.rss': { max: 300 },
   'gossip.propagation.p99': { max: 250 },
+  'bundle.verify.p50': { max: 50 },
+  'replay.at.p50': { max: 100 },
 };
 
-const SUITES: Suite[] = [coreSuite, ...nodeSuites, ...replicationSuites];
+const SUITES: Suite[] = [coreSuite, ...nodeSuites, ...replicationSuites, traceSuite];
 
 const { values } = parseArgs({
   options: {

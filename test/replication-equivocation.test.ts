@@ -6,13 +6,23 @@
  * power and sewer only, publish the two blocks at the same moment. Gossip between the halves brings
  * the conflict together; within 5 s of the second publication every honest node holds a fraud
  * proof (GET /v1/fraud-proofs, checkable offline) and has frozen eve (/v1/status,
- * `liuhen-node status`). Frozen means frozen: eve's next blocks are refused, the freeze survives a
- * restart, and the honest orgs replicate as before.
+ * `liuhen-node status`) at the last consistent size — the end of eve's first block, on every node,
+ * whichever second block it held — and serves eve's log only up to there. Frozen means frozen:
+ * eve's next blocks are refused, the freeze survives a restart, and the honest orgs replicate as
+ * before.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFraudProof, fromBase64, toHex, verifyFraudProof } from '../packages/core/src/index.ts';
-import { encodeGossipBlock, type Host, replicationTopics } from '../packages/net/src/index.ts';
+import {
+  decodeHeadsResponse,
+  encodeGossipBlock,
+  encodeHeadsRequest,
+  HEADS_PROTOCOL,
+  type Host,
+  replicationTopics,
+  requestAll,
+} from '../packages/net/src/index.ts';
 import { cliAsync, networkOf } from '../scripts/lib/node-process.ts';
 import { eventually, TestNetwork } from './helpers/network.ts';
 import { MemberLog, memberKey } from './helpers/org-log.ts';
@@ -111,6 +121,21 @@ describe('equivocation across node processes', () => {
     );
     expect(detectedMs).toBeLessThanOrEqual(DEADLINE_MS);
 
+    // Frozen at the last consistent size (DESIGN §4): the same on every node, whichever second
+    // block it held, and the log is served only up to it — a heads request shows eve's first block.
+    for (const org of DAEMONS) {
+      expect((await net.status(org)).orgs.eve?.frozenAt).toBe(first.header.size);
+      const [frame] = await requestAll(
+        (LEFT.includes(org) ? toLeft : toRight).node,
+        daemonPeer(net.prepared(org).nodeKey),
+        HEADS_PROTOCOL,
+        encodeHeadsRequest(),
+        { timeoutMs: 15_000 },
+      );
+      const served = decodeHeadsResponse(frame as Uint8Array).find((h) => h.org === 'eve');
+      expect(served?.text).toBe(first.header.text);
+    }
+
     // Each proof stands on its own: the two checkpoints, checked with eve's key alone.
     const texts = [left.block.header.text, right.block.header.text].sort();
     for (const org of DAEMONS) {
@@ -144,6 +169,7 @@ describe('equivocation across node processes', () => {
     await net.stop('sewer');
     await net.start('sewer');
     expect((await net.status('sewer')).orgs.eve?.frozen).toBe(true);
+    expect((await net.status('sewer')).orgs.eve?.frozenAt).toBe(first.header.size);
     expect((await net.fraudProofs('sewer')).some((p) => p.org === 'eve')).toBe(true);
 
     // The honest orgs are not affected.

@@ -23,6 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BlockHeader,
@@ -287,8 +288,15 @@ describe('a hostile member', () => {
       gossip.map(async ([what, topic, data], i) => {
         const sender = senders[i] as Host;
         await subscribed(sender, topic, [water, gas], 60_000);
-        const { recipients } = await sender.pubsub.publish(topic, data);
-        expect(recipients.length, `${what} reached the daemons`).toBe(2);
+        // Knowing a peer subscribes is not yet having a stream to it: publish again (a new
+        // message each time) until both daemons were sent the junk.
+        const reached = new Set<string>();
+        for (let attempt = 0; attempt < 20 && reached.size < 2; attempt++) {
+          if (attempt > 0) await sleep(250);
+          const { recipients } = await sender.pubsub.publish(topic, data);
+          for (const r of recipients) reached.add(r.toString());
+        }
+        expect(reached.size, `${what} reached the daemons`).toBe(2);
       }),
     );
     await eventually('every junk gossip rejected (its sender scored below 0) by both daemons', async () => {

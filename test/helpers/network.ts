@@ -24,6 +24,8 @@ export interface OrgState {
   height: number;
   root: string | null;
   frozen: boolean;
+  /** The size a fraud proof froze the log at (null: not frozen by one). */
+  frozenAt: number | null;
   lastCosigners: string[];
   bestKnown: number;
   lag: number;

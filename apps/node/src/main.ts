@@ -3,7 +3,7 @@
  * 2 usage or environment error. Every read command takes --json.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Entry,
@@ -22,6 +22,7 @@ import {
   DEFAULT_PARAMETERS,
   encodeGenesis,
   genesisToJson,
+  isGovernanceError,
   nationalIdHash,
   networkId,
   OPERATOR_APPOINTED,
@@ -32,10 +33,12 @@ import {
 } from '@liuhen/governance';
 import {
   initDataDir,
+  type KeyFile,
   LedgerNode,
   loadConfig,
   loadGenesis,
   loadTokens,
+  NodeGovernance,
   nodeKeyPublic,
   paths,
   readKeyFile,
@@ -51,41 +54,16 @@ import {
 } from '@liuhen/node';
 import { BlobStore, LedgerStore } from '@liuhen/store';
 import { SingleBar } from 'cli-progress';
-import { Command, CommanderError, Option } from 'commander';
-import { call, type Target } from './client.ts';
+import { Command, CommanderError } from 'commander';
+import { dataDirOption, jsonOption, passphraseOption, print, remote, target } from './cli-common.ts';
+import { call } from './client.ts';
+import { registerGovernanceCommands } from './governance-cli.ts';
 
 const program = new Command('liuhen-node')
   .description('Liuhen (留痕) department node')
   .version('0.1.0')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
-
-const dataDirOption = () =>
-  new Option('-d, --data-dir <dir>', 'node data directory').env('LIUHEN_DATA_DIR').makeOptionMandatory();
-const passphraseOption = () =>
-  new Option('--passphrase-file <file>', 'file holding the key passphrase (else LIUHEN_PASSPHRASE)');
-const jsonOption = () => new Option('--json', 'machine-readable output');
-
-function print(json: boolean | undefined, value: unknown, text: () => string): void {
-  console.log(json ? JSON.stringify(value, null, 2) : text());
-}
-
-function target(options: { node?: string; token?: string; dataDir?: string }): Target {
-  const token = options.token ?? process.env.LIUHEN_TOKEN;
-  if (!token) throw new LiuhenError('CONFIG_INVALID', 'no API token: pass --token or set LIUHEN_TOKEN');
-  if (options.node) return { url: options.node, token };
-  if (options.dataDir) {
-    const config = loadConfig(options.dataDir);
-    return { url: `http://${config.host}:${config.port}`, token };
-  }
-  throw new LiuhenError('CONFIG_INVALID', 'say which node: --node URL or --data-dir DIR');
-}
-
-const remote = (command: Command) =>
-  command
-    .option('--node <url>', 'node API URL (default: from --data-dir config)')
-    .option('--token <token>', 'API token (else LIUHEN_TOKEN)')
-    .addOption(new Option('-d, --data-dir <dir>', 'node data directory').env('LIUHEN_DATA_DIR'));
 
 program
   .command('init')
@@ -143,78 +121,194 @@ genesis
       `${paths(o.dataDir).genesis.slice(0, -5)}.json`,
       `${genesisToJson(loadGenesis(o.dataDir).genesis)}\n`,
     );
-    writeKeyFile(
-      `${o.dataDir}/keys/authority.json`,
-      sealSeed(authority.seed, resolvePassphrase(o), 'authority key'),
-    );
     const id = toHex(networkId(bytes));
+    // The key file names its network, so `governance sign` refuses another network's action.
+    writeKeyFile(`${o.dataDir}/keys/authority.json`, {
+      ...sealSeed(authority.seed, resolvePassphrase(o), 'authority key'),
+      network: id,
+    } as KeyFile);
     print(o.json, { networkId: id }, () => `genesis written; network id ${id}`);
   });
 
-const operator = program.command('operator').description('operators (persons who sign entries)');
-operator
-  .command('add')
-  .description(
-    "appoint an operator on the org's log, create their key and an API token (node must be stopped)",
-  )
-  .addOption(dataDirOption())
-  .requiredOption('--name <name>', "the operator's name (also the key file name)")
-  .requiredOption('--roles <list>', 'roles, comma-separated, e.g. QI or SE,CSE')
-  .option('--licence <no>', 'licence number', '')
-  .option('--national-id <id>', 'national ID number; only a salted hash is recorded')
-  .option('--valid-from <date>', 'start of the appointment, ISO 8601 (default: now)')
-  .option('--valid-days <n>', 'validity from its start, days', '1825')
-  .addOption(passphraseOption())
-  .addOption(jsonOption())
-  .action(async (o) => {
-    const passphrase = resolvePassphrase(o);
-    const config = loadConfig(o.dataDir);
-    const { genesis: g, networkId: net } = loadGenesis(o.dataDir);
-    const nodeSeed = unlockNodeSeed(o.dataDir, passphrase);
-    const key = generateKeyPair();
-    const now = Date.now();
-    const validFrom = o.validFrom === undefined ? now - 60_000 : Date.parse(o.validFrom);
-    if (!Number.isFinite(validFrom))
-      throw new LiuhenError('REQUEST_INVALID', `--valid-from ${o.validFrom} is not a date`);
-    const store = await LedgerStore.open(paths(o.dataDir).db);
+const operator = program
+  .command('operator')
+  .description("operators (persons who sign entries), recorded on the org's own log");
+
+/** The operator records of this org's log about `key`, oldest first. */
+async function operatorRecords(store: LedgerStore, org: string, key: Uint8Array) {
+  const read = async (kind: string) =>
+    (
+      await Promise.all(
+        (
+          await store.byKind(kind)
+        ).map(async (hit) => {
+          const envelope = await store.envelope(hit.org, hit.index);
+          return envelope && { index: hit.index, entry: openEnvelope(envelope).entry };
+        }),
+      )
+    ).filter((r): r is { index: number; entry: Entry } => r !== undefined && r.entry.org === org);
+  const appointed = (await read(OPERATOR_APPOINTED))
+    .map((r) => ({ index: r.index, appointment: parseAppointment(r.entry) }))
+    .filter((r) => equalBytes(r.appointment.operator, key));
+  const revoked = (await read(OPERATOR_REVOKED)).filter((r) =>
+    equalBytes(parseRevocation(r.entry).operator, key),
+  );
+  return { appointed, revoked };
+}
+
+/** The node, opened offline on the data directory (the daemon must be stopped: LevelDB's lock). */
+async function openOffline(dataDir: string, passphrase: string) {
+  const config = loadConfig(dataDir);
+  const { genesis: g, networkId: net } = loadGenesis(dataDir);
+  const nodeSeed = unlockNodeSeed(dataDir, passphrase);
+  const store = await LedgerStore.open(paths(dataDir).db);
+  try {
     const node = await LedgerNode.open({ store, genesis: g, networkId: net, org: config.org, nodeSeed });
-    try {
-      const salt = randomBytes(32);
-      const ack = await node.appendUnsigned(
-        {
-          object: `operator:${toHex(key.publicKey)}`,
-          kind: 'org.operator-appointed',
-          role: 'ORG',
-          time: now,
-          body: appointmentBody({
-            operator: key.publicKey,
-            name: o.name,
-            roles: o.roles.split(','),
-            licence: o.licence || `none:${o.name}`,
-            idHash: nationalIdHash(salt, o.nationalId ?? `unrecorded:${o.name}`),
-            validFrom,
-            validUntil: validFrom + Number(o.validDays) * 86_400_000,
-          }),
-        },
-        nodeSeed,
-      );
-      saveOperatorKey(o.dataDir, o.name, key.seed, passphrase);
-      const token = randomBytes(24).toString('base64url');
-      saveTokens(o.dataDir, [
-        ...loadTokens(o.dataDir),
-        { sha256: createHash('sha256').update(token).digest('hex'), name: o.name, operator: o.name },
-      ]);
-      print(o.json, { operator: toHex(key.publicKey), entry: ack, token }, () =>
-        [
-          `appointed ${o.name} (${o.roles}) at log index ${ack.index}`,
-          `operator key ${toHex(key.publicKey)}`,
-          `API token (shown once): ${token}`,
-        ].join('\n'),
-      );
-    } finally {
-      await node.close();
+    return { config, node, store, nodeSeed, network: toHex(net) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function appointOptions(command: Command, replacing: boolean): Command {
+  return command
+    .addOption(dataDirOption())
+    .requiredOption(
+      '--name <name>',
+      replacing
+        ? 'the operator, by the name of their key file on this node'
+        : "the operator's name (also the key file name)",
+    )
+    .option(
+      '--roles <list>',
+      replacing
+        ? 'roles, comma-separated (default: as appointed)'
+        : 'roles, comma-separated, e.g. QI or SE,CSE',
+    )
+    .option('--licence <no>', 'licence number', '')
+    .option('--national-id <id>', 'national ID number; only a salted hash is recorded')
+    .option('--valid-from <date>', 'start of the appointment, ISO 8601 (default: now)')
+    .option('--valid-days <n>', 'validity from its start, days', '1825')
+    .addOption(passphraseOption())
+    .addOption(jsonOption());
+}
+
+/**
+ * Appoints an operator: a new key, the appointment on the org's log (signed by the node key), the
+ * key file and an API token. With `replacing`, the new key replaces the operator's current key
+ * (`replaces`): the old key is ended at that index, and both keys stay one person's history.
+ */
+async function appointOperator(o: Record<string, string | undefined>, replacing: boolean): Promise<void> {
+  const passphrase = resolvePassphrase(o);
+  const dataDir = o.dataDir as string;
+  const name = o.name as string;
+  const keyFile = join(paths(dataDir).operators, `${name}.json`);
+  let previous: { key: Uint8Array; appointment: ReturnType<typeof parseAppointment> } | undefined;
+  const now = Date.now();
+  const validFrom = o.validFrom === undefined ? now - 60_000 : Date.parse(o.validFrom);
+  if (!Number.isFinite(validFrom))
+    throw new LiuhenError('REQUEST_INVALID', `--valid-from ${o.validFrom} is not a date`);
+  if (!replacing && o.roles === undefined)
+    throw new LiuhenError('REQUEST_INVALID', 'say which roles: --roles');
+  const { config, node, store, nodeSeed, network } = await openOffline(dataDir, passphrase);
+  try {
+    if (replacing) {
+      if (!existsSync(keyFile))
+        throw new LiuhenError('CONFIG_INVALID', `this node holds no key of an operator named ${name}`);
+      const key = fromHex(readKeyFile(keyFile).publicKey);
+      const records = await operatorRecords(store, config.org, key);
+      const last = records.appointed.at(-1);
+      if (last === undefined)
+        throw new LiuhenError('OPERATOR_UNKNOWN', `${name}'s key was never appointed on ${config.org}'s log`);
+      previous = { key, appointment: last.appointment };
+    } else if (existsSync(keyFile)) {
+      throw new LiuhenError('CONFIG_INVALID', `operator ${name} already has a key (rotate it instead)`);
     }
-  });
+    const key = generateKeyPair();
+    const salt = randomBytes(32);
+    const appointment = {
+      operator: key.publicKey,
+      name: previous?.appointment.name ?? name,
+      roles: o.roles === undefined ? [...(previous?.appointment.roles ?? [])] : o.roles.split(','),
+      licence: o.licence || previous?.appointment.licence || `none:${name}`,
+      // One person, one identity: a rotation keeps the salted ID hash of the key it replaces.
+      idHash: previous?.appointment.idHash ?? nationalIdHash(salt, o.nationalId ?? `unrecorded:${name}`),
+      validFrom,
+      validUntil: validFrom + Number(o.validDays ?? '1825') * 86_400_000,
+      ...(previous === undefined ? {} : { replaces: previous.key }),
+    };
+    const ack = await node.appendUnsigned(
+      {
+        object: `operator:${toHex(key.publicKey)}`,
+        kind: OPERATOR_APPOINTED,
+        role: 'ORG',
+        time: now,
+        body: appointmentBody(appointment),
+      },
+      nodeSeed,
+    );
+    let token: string | undefined;
+    if (previous !== undefined) {
+      // The replaced key is kept aside (not as *.json, so the node no longer signs with it).
+      renameSync(
+        keyFile,
+        join(paths(dataDir).operators, `${name}.${toHex(previous.key).slice(0, 16)}.replaced`),
+      );
+      saveOperatorKey(dataDir, name, key.seed, passphrase);
+    } else {
+      saveOperatorKey(dataDir, name, key.seed, passphrase);
+      token = randomBytes(24).toString('base64url');
+      saveTokens(dataDir, [
+        ...loadTokens(dataDir),
+        { sha256: createHash('sha256').update(token).digest('hex'), name, operator: name },
+      ]);
+    }
+    print(
+      o.json as boolean | undefined,
+      {
+        network,
+        org: config.org,
+        operator: toHex(key.publicKey),
+        entry: ack,
+        ...(token === undefined ? {} : { token }),
+        ...(previous === undefined ? {} : { replaces: toHex(previous.key) }),
+      },
+      () =>
+        [
+          `network ${network}, org ${config.org}`,
+          previous === undefined
+            ? `appointed ${name} (${appointment.roles.join(',')}) at log index ${ack.index}`
+            : `rotated ${name}'s key at log index ${ack.index}: ${toHex(previous.key)} is replaced (its entries before index ${ack.index} stay valid; it signs nothing after) by`,
+          `operator key ${toHex(key.publicKey)}`,
+          ...(token === undefined
+            ? ["the operator's API tokens now sign with the new key"]
+            : [`API token (shown once): ${token}`]),
+        ].join('\n'),
+    );
+  } finally {
+    await node.close();
+  }
+}
+
+appointOptions(
+  operator
+    .command('appoint')
+    .alias('add')
+    .description(
+      "appoint an operator on the org's log, create their key and an API token (node must be stopped)",
+    ),
+  false,
+).action((o) => appointOperator(o, false));
+
+appointOptions(
+  operator
+    .command('rotate')
+    .description(
+      "give an operator a new key that replaces their current one on the org's log: one identity, the old key ends there (node must be stopped)",
+    ),
+  true,
+).action((o) => appointOperator(o, true));
 
 operator
   .command('revoke')
@@ -240,32 +334,17 @@ operator
     } else {
       operatorKey = hex32(o.key, '--key');
     }
-    const passphrase = resolvePassphrase(o);
-    const config = loadConfig(o.dataDir);
-    const { genesis: g, networkId: net } = loadGenesis(o.dataDir);
-    const nodeSeed = unlockNodeSeed(o.dataDir, passphrase);
-    const store = await LedgerStore.open(paths(o.dataDir).db);
-    const node = await LedgerNode.open({ store, genesis: g, networkId: net, org: config.org, nodeSeed });
+    const { config, node, store, nodeSeed, network } = await openOffline(o.dataDir, resolvePassphrase(o));
     try {
-      const records = async (kind: string) =>
-        Promise.all(
-          (await store.byKind(kind)).map(async (hit) => {
-            const envelope = await store.envelope(hit.org, hit.index);
-            return envelope && openEnvelope(envelope).entry;
-          }),
-        );
-      const names = (entries: Array<Entry | undefined>, parse: (e: Entry) => { operator: Uint8Array }) =>
-        entries.some(
-          (e) => e !== undefined && e.org === config.org && equalBytes(parse(e).operator, operatorKey),
-        );
       const hex = toHex(operatorKey);
-      if (!names(await records(OPERATOR_APPOINTED), parseAppointment)) {
+      const records = await operatorRecords(store, config.org, operatorKey);
+      if (records.appointed.length === 0) {
         throw new LiuhenError(
           'OPERATOR_UNKNOWN',
           `operator ${hex} was never appointed on ${config.org}'s log`,
         );
       }
-      if (names(await records(OPERATOR_REVOKED), parseRevocation)) {
+      if (records.revoked.length > 0) {
         throw new LiuhenError('OPERATOR_REVOKED', `operator ${hex} is already revoked`);
       }
       const ack = await node.appendUnsigned(
@@ -277,10 +356,11 @@ operator
         },
         nodeSeed,
       );
-      print(o.json, { operator: hex, entry: ack }, () =>
+      print(o.json, { network, org: config.org, operator: hex, entry: ack }, () =>
         [
+          `network ${network}, org ${config.org}`,
           `revoked ${o.name ?? hex} at log index ${ack.index}`,
-          'entries they sign from now on are refused',
+          `entries they sign from now on are refused; their entries below index ${ack.index} stay valid`,
         ].join('\n'),
       );
     } finally {
@@ -519,11 +599,29 @@ program
         : undefined;
     let started = false;
     try {
+      // The governance log, folded again: orgs added later, rotated keys, freeze points.
+      let governance: NodeGovernance;
+      try {
+        governance = await NodeGovernance.open({ store, genesis: g, networkId: net });
+      } catch (error) {
+        if (!isLiuhenError(error, 'STORE_CORRUPT')) throw error;
+        printReport(o.json, {
+          ok: false,
+          entries: 0,
+          blocks: 0,
+          blobs: 0,
+          findings: [{ kind: 'storage', code: 'STORE_CORRUPT', message: error.message }],
+          seconds: (performance.now() - opening) / 1000,
+        });
+        process.exitCode = 1;
+        return;
+      }
       const report = await verifyStore({
         store,
         blobs: new BlobStore(paths(o.dataDir).blobs),
         genesis: g,
         networkId: net,
+        governance: governance.state,
         ...(o.threads ? { threads: o.threads } : {}),
         onProgress: ({ done, total }) => {
           if (!bar) return;
@@ -568,12 +666,15 @@ function printReport(json: boolean | undefined, report: VerifyReport): void {
   );
 }
 
+registerGovernanceCommands(program);
+
 try {
   await program.parseAsync();
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else if (isLiuhenError(error)) {
+  } else if (isLiuhenError(error) || isGovernanceError(error)) {
+    // Governance codes (GOV_*, ORG_FROZEN, NODE_KEY_*) are printed like core's.
     console.error(`error ${error.code}: ${error.message.replace(`${error.code}: `, '')}`);
     process.exitCode = 2;
   } else {

@@ -18,6 +18,9 @@ export const NET_ERROR_CODES = {
   NET_SYNC_INVALID: 'a sync response does not match its request or carries a block that does not verify',
   NET_ORG_UNKNOWN: 'the org is not a member of the network',
   NET_ORG_FROZEN: "the org's log is frozen by a fraud proof",
+  NET_BLOB_NOT_FOUND: 'the peer does not hold the blob',
+  NET_BLOB_INVALID: 'a blob response does not hash to the SHA-256 that was asked for',
+  NET_BLOB_TOO_LARGE: 'a blob is larger than this node accepts',
 } as const;
 
 export type NetErrorCode = keyof typeof NET_ERROR_CODES;

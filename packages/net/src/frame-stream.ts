@@ -63,6 +63,7 @@ export class FrameStream {
   readonly #lp: LengthPrefixedStream<Stream>;
   readonly #highWater: number;
   #buffered = 0;
+  #resuming = false;
 
   constructor(stream: Stream, maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
     if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 1 || maxFrameBytes > MAX_FRAME_BYTES_LIMIT)
@@ -79,7 +80,8 @@ export class FrameStream {
     // Counts what arrives (after the lpStream's own listener has buffered it).
     stream.addEventListener('message', (evt) => {
       this.#buffered += evt.data.byteLength;
-      if (this.#buffered >= this.#highWater && stream.readStatus === 'readable') stream.pause();
+      if (!this.#resuming && this.#buffered >= this.#highWater && stream.readStatus === 'readable')
+        stream.pause();
     });
   }
 
@@ -93,7 +95,7 @@ export class FrameStream {
       throw this.#readFailure(err, signal);
     }
     this.#buffered -= varintLength(message.byteLength) + message.byteLength;
-    if (this.#buffered < this.#highWater / 2 && this.stream.readStatus === 'paused') this.stream.resume();
+    if (this.#buffered < this.#highWater / 2 && this.stream.readStatus === 'paused') this.#resume();
     const type = message[0];
     if (type === FRAME_DATA) return { type: 'data', payload: message.subarray(1) };
     if (type === FRAME_END && message.byteLength === 1) return { type: 'end' };
@@ -105,6 +107,22 @@ export class FrameStream {
         : { type: 'error', code: text.slice(0, cut), message: text.slice(cut + 1) };
     }
     throw new NetError('NET_FRAME_MALFORMED', `frame type ${type ?? 'missing'}`);
+  }
+
+  /**
+   * `stream.resume()` first hands over what arrived while paused and only then tells the muxer to
+   * grant window again. Pausing from inside that hand-over would be undone by the grant that
+   * follows (yamux keeps granting while the stream believes it is paused, and the stream aborts
+   * past its 4 MiB read buffer), so the high-water check runs once the resume is complete.
+   */
+  #resume(): void {
+    this.#resuming = true;
+    try {
+      this.stream.resume();
+    } finally {
+      this.#resuming = false;
+    }
+    if (this.#buffered >= this.#highWater && this.stream.readStatus === 'readable') this.stream.pause();
   }
 
   #readFailure(err: unknown, signal: AbortSignal | undefined): Error {

@@ -5,8 +5,12 @@
  *
  * Limits, all explicit:
  * - `maxFrameBytes` on each side: a larger frame is refused from its length prefix;
- * - `timeoutMs`: a deadline for the whole exchange on each side (requester: until END; responder:
- *   until its END is handed to the transport), surfacing as NET_TIMEOUT;
+ * - `timeoutMs`: an idle limit on each side, surfacing as NET_TIMEOUT. The requester fails when
+ *   no frame arrives for that long while it waits for one (time its own consumer spends between
+ *   frames does not count); the responder when producing and writing its next frame takes that
+ *   long (a requester that stops reading blocks the write). So a long response that keeps moving
+ *   never times out, and a stalled one frees its slot within `timeoutMs`;
+ * - `deadlineMs` (optional): a bound on the whole exchange, for callers that want one;
  * - `maxInFlight`: inbound requests of one protocol being answered at once, host-wide; one more
  *   is answered NET_BUSY at once (libp2p's own per-connection `maxInboundStreams` is set just
  *   above it, so over-eager peers get the explicit answer rather than a stream reset).
@@ -25,8 +29,10 @@ import {
 export interface FrameLimits {
   /** Largest DATA payload accepted or sent, bytes (default 1 MiB). */
   readonly maxFrameBytes?: number;
-  /** Deadline for the whole exchange, ms (default 30 000). */
+  /** Longest wait without progress (the next frame), ms (default 30 000). */
   readonly timeoutMs?: number;
+  /** Bound on the whole exchange, ms (default none: only `timeoutMs` applies). */
+  readonly deadlineMs?: number;
 }
 
 export interface ServeOptions extends FrameLimits {
@@ -47,7 +53,7 @@ export interface RequestOptions extends FrameLimits {
 export interface RequestContext {
   readonly peer: PeerId;
   readonly connection: Connection;
-  /** Aborted at the deadline or when the requester goes away: stop producing frames. */
+  /** Aborted when the exchange stalls (`timeoutMs`), at `deadlineMs`, or when the requester goes away. */
   readonly signal: AbortSignal;
 }
 
@@ -87,13 +93,21 @@ export async function serveRequests(
         once: true,
       },
     );
-    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), gone.signal]);
+    const idle = new IdleTimer(timeoutMs);
+    const signal = AbortSignal.any(
+      options.deadlineMs === undefined
+        ? [idle.signal, gone.signal]
+        : [idle.signal, gone.signal, AbortSignal.timeout(options.deadlineMs)],
+    );
     const frames = new FrameStream(stream, maxFrameBytes);
     if (inFlight >= maxInFlight) {
+      idle.arm();
       await reportAndClose(frames, new NetError('NET_BUSY'), signal);
+      idle.stop();
       return;
     }
     inFlight++;
+    idle.arm();
     try {
       let request: Frame;
       try {
@@ -109,12 +123,14 @@ export async function serveRequests(
         responder(request.payload, { peer: connection.remotePeer, connection, signal }),
         frames,
         signal,
+        idle,
       );
       await frames.writeEnd(signal);
       await stream.close({ signal });
     } catch (err) {
       await reportAndClose(frames, err, signal);
     } finally {
+      idle.stop();
       inFlight--;
     }
   };
@@ -130,6 +146,7 @@ async function respond(
   frames: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   out: FrameStream,
   signal: AbortSignal,
+  idle: IdleTimer,
 ): Promise<void> {
   const iterator: Iterator<Uint8Array> | AsyncIterator<Uint8Array> =
     Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : frames[Symbol.iterator]();
@@ -149,6 +166,8 @@ async function respond(
         return;
       }
       await out.writeData(step.value, signal);
+      // A frame went out: the exchange is moving.
+      idle.arm();
     }
   } finally {
     if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
@@ -191,12 +210,17 @@ export async function* request(
   body: Uint8Array,
   options: RequestOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const deadline = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+  const idle = new IdleTimer(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const signals = [idle.signal];
+  if (options.signal !== undefined) signals.push(options.signal);
+  if (options.deadlineMs !== undefined) signals.push(AbortSignal.timeout(options.deadlineMs));
+  const signal = signals.length === 1 ? idle.signal : AbortSignal.any(signals);
   let stream: Stream;
+  idle.arm();
   try {
     stream = await node.dialProtocol(target, protocol, { signal });
   } catch (err) {
+    idle.stop();
     if (signal.aborted) throw timeoutOrAbort(signal);
     // libp2p rejects with whatever ended the dial (an Error, or the connection's close Event).
     throw new NetError('NET_DIAL_FAILED', describe(err), { cause: err });
@@ -207,7 +231,10 @@ export async function* request(
     await frames.writeData(body, signal);
     await stream.close({ signal });
     while (true) {
+      // Only the wait for the peer counts: the consumer's own time between frames does not.
+      idle.arm();
       const frame = await frames.read(signal);
+      idle.disarm();
       if (frame.type === 'end') break;
       if (frame.type === 'error') throw remoteError(frame.code, frame.message);
       yield frame.payload;
@@ -218,7 +245,70 @@ export async function* request(
     if (signal.aborted) throw timeoutOrAbort(signal);
     throw new NetError('NET_STREAM_FAILED', describe(err), { cause: err });
   } finally {
+    idle.stop();
     if (!finished) stream.abort(new Error('request abandoned'));
+  }
+}
+
+/**
+ * An abort signal that fires when armed for `ms` without being re-armed or disarmed: the idle
+ * limit of an exchange. One timer per exchange, re-checked lazily, so re-arming on every frame
+ * costs no timer churn. The reason is a TimeoutError, which `timeoutOrAbort` maps to NET_TIMEOUT.
+ */
+export class IdleTimer {
+  readonly #controller = new AbortController();
+  readonly #ms: number;
+  #deadline = 0;
+  #armed = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ms: number) {
+    if (!Number.isFinite(ms) || ms <= 0)
+      throw new RangeError('an idle limit must be a positive number of ms');
+    this.#ms = ms;
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Starts (or restarts) the idle period. */
+  arm(): void {
+    if (this.#controller.signal.aborted) return;
+    this.#armed = true;
+    this.#deadline = Date.now() + this.#ms;
+    this.#schedule(this.#ms);
+  }
+
+  /** Stops counting until the next `arm`. */
+  disarm(): void {
+    this.#armed = false;
+  }
+
+  /** Disarms for good and releases the timer. */
+  stop(): void {
+    this.#armed = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => this.#check(), ms);
+    this.#timer.unref?.();
+  }
+
+  #check(): void {
+    this.#timer = undefined;
+    if (!this.#armed) return;
+    const left = this.#deadline - Date.now();
+    if (left > 0) {
+      this.#schedule(left);
+      return;
+    }
+    const reason = new Error(`no progress for ${this.#ms} ms`);
+    reason.name = 'TimeoutError';
+    this.#controller.abort(reason);
   }
 }
 

@@ -109,6 +109,38 @@ describe('request/response frames', () => {
     await responderAborted.promise;
   });
 
+  it('times out on silence, not on length: a response that keeps moving, or a slow consumer, is fine', async () => {
+    await serveRequests(
+      server.node,
+      PROTOCOL,
+      async function* (body) {
+        for (let i = 0; i < 16; i++) {
+          // Slow but steady: 16 × 150 ms, well past the 1.5 s idle limit in all.
+          if (text(body) === 'steady') await new Promise((resolve) => setTimeout(resolve, 150));
+          yield bytes(`frame ${i}`);
+        }
+      },
+      { timeoutMs: 1_500 },
+    );
+    const steady = await requestAll(client.node, server.peerId, PROTOCOL, bytes('steady'), {
+      timeoutMs: 1_500,
+    });
+    expect(steady).toHaveLength(16);
+    // The consumer's own time between frames does not count against the requester's limit.
+    let n = 0;
+    for await (const _frame of request(client.node, server.peerId, PROTOCOL, bytes('fast'), {
+      timeoutMs: 1_500,
+    })) {
+      n++;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect(n).toBe(16);
+    // A bound on the whole exchange is still available.
+    expect(
+      await failure(requestAll(client.node, server.peerId, PROTOCOL, bytes('steady'), { deadlineMs: 300 })),
+    ).toBe('NET_TIMEOUT');
+  });
+
   it('caps the requests in flight per protocol and answers the excess NET_BUSY', async () => {
     const started = deferred();
     const release = deferred();

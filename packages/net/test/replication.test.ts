@@ -31,9 +31,11 @@ import {
   firstWitnessed,
   firstWitnessedVerified,
   generateSwarmKey,
+  HEADS_PROTOCOL,
   type Host,
   isNetError,
   MemoryReplicaStore,
+  NetError,
   Replicator,
   replicationTopics,
   SYNC_PROTOCOL,
@@ -124,7 +126,7 @@ class Network {
   async node(
     name: string,
     bootstrap: Node[] = [],
-    options: { store?: MemoryReplicaStore; maxSyncResponseBytes?: number } = {},
+    options: { store?: MemoryReplicaStore; maxSyncResponseBytes?: number; antiEntropyMs?: number } = {},
   ): Promise<Node> {
     const org = this.org(name);
     const host = await hosts.create(org, {
@@ -140,7 +142,7 @@ class Network {
       network,
       orgKeys: this.orgKeys,
       witness: { name, seed: org.seed },
-      antiEntropyMs: 500,
+      antiEntropyMs: options.antiEntropyMs ?? 500,
       ...(options.maxSyncResponseBytes === undefined
         ? {}
         : { maxSyncResponseBytes: options.maxSyncResponseBytes }),
@@ -300,6 +302,47 @@ describe('replicator', () => {
     );
     // b witnessed what it synced.
     await waitUntil('b cosigned a', () => b.store.cosignatures('a').length === 50, LONG);
+  });
+
+  it('resumes a sync cut short at once, from where it stopped, not at the next anti-entropy round', {
+    timeout: 90_000,
+  }, async () => {
+    const net = new Network(['b', 'c', 'f']);
+    const { blocks } = chain('c', net.org('c'), emptyLogState(), 10, 20);
+    const head = (blocks.at(-1) as Block).header;
+    const flaky = await hosts.create(net.org('f'), { psk, members: [...net.orgKeys.values()] });
+    // A peer that holds c's log, whose first sync response breaks off after three blocks.
+    const requests: number[] = [];
+    await serveRequests(flaky.node, HEADS_PROTOCOL, () => [encodeHeadsResponse([head])]);
+    await serveRequests(flaky.node, SYNC_PROTOCOL, function* (body) {
+      const { fromSize } = decodeSyncRequest(body);
+      requests.push(fromSize);
+      let sent = 0;
+      for (const block of blocks) {
+        if (block.header.size <= fromSize) continue;
+        if (requests.length === 1 && sent === 3) throw new NetError('NET_STREAM_FAILED', 'cut short');
+        yield encodeSyncFrame({
+          header: block.header,
+          offset: block.header.size - block.envelopes.length,
+          entries: block.envelopes,
+        });
+        sent++;
+      }
+    });
+    // No anti-entropy round within the test: only the retry can finish the sync.
+    const b = await net.node('b', [], { antiEntropyMs: 600_000 });
+    const failures: Array<{ code: string; retryInMs: number | undefined }> = [];
+    b.replicator.addEventListener('sync-failed', (evt) => {
+      const { error, retryInMs } = (evt as CustomEvent<{ error: unknown; retryInMs?: number }>).detail;
+      failures.push({ code: isNetError(error) ? error.code : String(error), retryInMs });
+    });
+    await b.host.node.dial(flaky.multiaddrs()[0] as never);
+    await waitUntil('b holds all of c', () => b.store.envelopes('c').length === 200, LONG);
+    expect(requests).toEqual([0, 60]);
+    expect(failures).toEqual([{ code: 'NET_STREAM_FAILED', retryInMs: 0 }]);
+    expect(headsOf(b, 'c')).toEqual(blocks.map((block) => block.header.text));
+    // Cut short is the network's kind of failure: the peer is not blamed for it.
+    expect(b.host.offences(flaky.peerId)).toBe(0);
   });
 
   it('rejects sync responses that lie about ranges or carry a bad entry, storing nothing invalid', {

@@ -3,7 +3,16 @@ import '../src/polyfill.ts';
 import { readFileSync } from 'node:fs';
 import { concatBytes, toHex } from '@liuhen/core';
 import { describe, expect, it } from 'vitest';
-import { encodeHeadsRequest, encodeSyncRequest, FRAME_DATA } from '../src/index.ts';
+import {
+  decodeBlobRequest,
+  decodeCosignaturesRequest,
+  encodeBlobRequest,
+  encodeCosignaturesRequest,
+  encodeHeadsRequest,
+  encodeSyncRequest,
+  FRAME_DATA,
+  FRAME_END,
+} from '../src/index.ts';
 
 const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
 const section = doc.slice(doc.indexOf('## 12. Replication'));
@@ -25,5 +34,26 @@ describe('docs/protocol.md §12', () => {
     const sync = encodeSyncRequest({ org: 'a', fromSize: 100, toSize: 250 });
     expect(hexAfter('the sync request for org `a` from 100 to 250')).toBe(toHex(sync));
     expect(section).toContain(`(${sync.byteLength} bytes)`);
+  });
+
+  it('shows the blob and cosignatures requests the code produces', () => {
+    const sha256 = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const blob = encodeBlobRequest(sha256);
+    const frame = concatBytes(Uint8Array.of(blob.byteLength + 1, FRAME_DATA), blob);
+    expect(hexAfter('the request for the blob whose hash is the bytes 00 01 … 1f')).toBe(toHex(frame));
+    expect(section).toContain(`as a DATA frame (${frame.byteLength} bytes)`);
+    expect(toHex(decodeBlobRequest(blob))).toBe(toHex(sha256));
+    const hello = new TextEncoder().encode('hello');
+    const response = concatBytes(
+      Uint8Array.of(hello.byteLength + 1, FRAME_DATA),
+      hello,
+      Uint8Array.of(1, FRAME_END),
+    );
+    expect(hexAfter('the whole response for the 5-byte blob `hello`')).toBe(toHex(response));
+    const cosignatures = encodeCosignaturesRequest({ org: 'a', fromHeight: 1, toHeight: 256 });
+    expect(hexAfter('the request for org `a`, heights 1 to 256')).toBe(toHex(cosignatures));
+    expect(section).toContain(`heights 1 to 256 (${cosignatures.byteLength} bytes)`);
+    expect(decodeCosignaturesRequest(cosignatures)).toEqual({ org: 'a', fromHeight: 1, toHeight: 256 });
+    expect(() => encodeCosignaturesRequest({ org: 'a', fromHeight: 1, toHeight: 257 })).toThrow();
   });
 });

@@ -3,6 +3,8 @@
  * `startDaemon` returns a handle whose `stop` flushes pending entries and closes everything.
  */
 import { availableParallelism } from 'node:os';
+import { publicKeyFromSeed, toHex } from '@liuhen/core';
+import { describeAction } from '@liuhen/governance';
 import { BlobStore, LedgerStore } from '@liuhen/store';
 import pino, { type Logger } from 'pino';
 import {
@@ -14,6 +16,7 @@ import {
   unlockNodeSeed,
   unlockOperatorSeeds,
 } from './data-dir.ts';
+import { NodeGovernance } from './governance.ts';
 import { createApi } from './http/server.ts';
 import { LedgerNode } from './ledger-node.ts';
 import type { Replication } from './replication.ts';
@@ -46,11 +49,31 @@ export async function startDaemon(options: {
   let node: LedgerNode;
   // Set once replication runs; the node's own blocks are gossiped from then on.
   let replication: Replication | undefined;
+  let governance: NodeGovernance;
   try {
+    // The genesis folded with the stored governance actions (governance.ts).
+    governance = await NodeGovernance.open({
+      store,
+      genesis,
+      networkId,
+      self: { org: config.org, key: publicKeyFromSeed(nodeSeed) },
+    });
+    governance.onApplied(({ signed, position }) =>
+      logger.info(
+        {
+          seq: position.seq,
+          hash: toHex(position.hash),
+          type: signed.action.type,
+          change: describeAction(signed.action),
+        },
+        'governance action applied',
+      ),
+    );
     node = await LedgerNode.open({
       store,
       genesis,
       networkId,
+      governance,
       org: config.org,
       nodeSeed,
       maxPending: config.maxPending,
@@ -82,12 +105,16 @@ export async function startDaemon(options: {
         nodeSeed,
         store,
         logger,
+        governance,
       });
     } catch (error) {
       await node.close();
       throw error;
     }
   }
+  const signing = node.signingVerdict();
+  if (signing !== undefined)
+    logger.warn({ code: signing.code, reason: signing.reason }, 'this node cannot sign blocks now');
   const api = await createApi({
     replication,
     node,
@@ -99,7 +126,16 @@ export async function startDaemon(options: {
     version: VERSION,
   });
   const address = await api.listen({ host: config.host, port: config.port });
-  logger.info({ url: address, size: node.committedSize, height: node.height }, 'node started');
+  logger.info(
+    {
+      url: address,
+      size: node.committedSize,
+      height: node.height,
+      governance: governance.seq,
+      governanceHead: toHex(governance.head.hash),
+    },
+    'node started',
+  );
   let stopping: Promise<void> | undefined;
   return {
     node,

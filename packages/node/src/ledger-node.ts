@@ -22,10 +22,17 @@ import {
   signEntry,
   toHex,
 } from '@liuhen/core';
-import { checkAuthority, type Genesis, OperatorRegistry } from '@liuhen/governance';
+import {
+  type AnyErrorCode,
+  checkAuthority,
+  type Genesis,
+  governanceFailure,
+  OperatorRegistry,
+} from '@liuhen/governance';
 import { indexRecord, type LedgerStore } from '@liuhen/store';
 import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
 import { EnvelopeOpener } from './envelope-opener.ts';
+import { NodeGovernance } from './governance.ts';
 import { loadRegistry } from './operator-registry-loader.ts';
 
 /** Committed entries whose object the parent check remembers (about 10 MB). */
@@ -45,6 +52,11 @@ export interface LedgerNodeOptions {
   org: string;
   /** The org node key's seed: signs block headers and org.* entries. */
   nodeSeed: Uint8Array;
+  /**
+   * The governance log the node judges against (shared with replication and the API). Default:
+   * opened from `store` (the genesis folded with the stored actions).
+   */
+  governance?: NodeGovernance;
   rolePolicy?: RolePolicy;
   /** Cut a block this often while entries are pending. */
   blockIntervalMs?: number;
@@ -76,6 +88,8 @@ export interface LocatedEntry extends SignedEntry {
 
 interface Pending {
   signed: SignedEntry;
+  /** The governance position the entry was judged at. */
+  judgedAt: number;
   resolve: (ack: Ack) => void;
   reject: (error: unknown) => void;
 }
@@ -86,6 +100,8 @@ export class LedgerNode {
   readonly nodeKey: Uint8Array;
   readonly genesis: Genesis;
   readonly store: LedgerStore;
+  /** Set by `open`: the governance log every entry and block header is judged against. */
+  governance!: NodeGovernance;
   readonly #options: LedgerNodeOptions;
   readonly #policy: RolePolicy;
   #state: LogState = emptyLogState();
@@ -119,18 +135,33 @@ export class LedgerNode {
       network: options.networkId,
       maxBytes: options.genesis.parameters.maxEntryBytes,
     });
-    const member = options.genesis.orgs.find((o) => o.id === options.org);
-    if (!member) throw new LiuhenError('CONFIG_INVALID', `org ${options.org} is not in the genesis`);
-    if (!equalBytes(member.nodeKey, this.nodeKey)) {
-      throw new LiuhenError(
-        'CONFIG_INVALID',
-        `the node key does not match org ${options.org}'s key in the genesis`,
-      );
-    }
   }
 
+  /**
+   * Opens the node. Its org must have this node key among its node keys in the governance log
+   * (CONFIG_INVALID otherwise) — or be unknown to it yet: a department added by an action this
+   * node will fetch from its peers starts with appends refused (UNKNOWN_ORG) until then.
+   */
   static async open(options: LedgerNodeOptions): Promise<LedgerNode> {
     const node = new LedgerNode(options);
+    const governance =
+      options.governance ??
+      (await NodeGovernance.open({
+        store: options.store,
+        genesis: options.genesis,
+        networkId: options.networkId,
+        self: { org: options.org, key: node.nodeKey },
+      }));
+    const known = governance.state.nodeKeysOf(options.org);
+    if (known.length > 0 && !known.some((k) => equalBytes(k.key, node.nodeKey))) {
+      throw new LiuhenError(
+        'CONFIG_INVALID',
+        governance.seq === 0
+          ? `the node key does not match org ${options.org}'s key in the genesis`
+          : `the node key is not a node key of org ${options.org} in the governance log`,
+      );
+    }
+    node.governance = governance;
     await node.#load();
     return node;
   }
@@ -166,8 +197,29 @@ export class LedgerNode {
     return this.#state.header;
   }
 
+  /** The network parameters in force now (genesis, changed by governance `parameter.set`). */
   get parameters() {
-    return this.genesis.parameters;
+    return this.governance.state.parametersAt();
+  }
+
+  /**
+   * Why this node cannot sign its next block, or undefined when it can: its org must be a member
+   * now, below any freeze point, and its node key valid at the current governance position for
+   * the next height (not yet enrolled, or rotated out past the overlap window, it may not).
+   */
+  signingVerdict(
+    size = this.size + 1,
+    height = this.height + 1,
+  ): { code: AnyErrorCode; reason: string } | undefined {
+    const state = this.governance.state;
+    const verdict = state.checkHeader({
+      org: this.org,
+      signer: this.nodeKey,
+      size,
+      height,
+      governance: state.head,
+    });
+    return verdict.ok ? undefined : verdict;
   }
 
   /** Accepts a pre-signed envelope. Resolves once the entry's block is durable. */
@@ -195,7 +247,7 @@ export class LedgerNode {
       signer: publicKeyFromSeed(seed),
       time: draft.time ?? this.#now(),
     });
-    const signed = signEntry(entry, seed, this.genesis.parameters.maxEntryBytes);
+    const signed = signEntry(entry, seed, this.parameters.maxEntryBytes);
     return this.#validateAndEnqueue(signed);
   }
 
@@ -218,7 +270,7 @@ export class LedgerNode {
       throw new LiuhenError('KIND_UNKNOWN', `kind "${entry.kind}" is not in profile ${this.#policy.id}`);
     }
     const skew = entry.time - this.#now();
-    if (skew > this.genesis.parameters.maxClockSkewMs) {
+    if (skew > this.parameters.maxClockSkewMs) {
       throw new LiuhenError(
         'ENTRY_FROM_FUTURE',
         `claimed time is ${Math.round(skew / 1000)} s ahead of this node's clock`,
@@ -260,28 +312,39 @@ export class LedgerNode {
       throw new LiuhenError('NODE_BUSY', `${this.#queue.length} entries are waiting for the disk`);
     }
     const { entry } = signed;
-    const verdict = checkAuthority({
-      genesis: this.genesis,
-      registry: this.#registry,
-      org: entry.org,
-      signer: entry.signer,
-      role: entry.role,
-      kind: entry.kind,
-      logIndex: this.size,
-      time: entry.time,
-      rolePolicy: this.#policy.mayRoleSign,
-    });
-    if (!verdict.ok) throw new LiuhenError(verdict.code, verdict.reason);
+    // The org must be able to sign the block that will hold the entry at all.
+    const signing = this.signingVerdict();
+    if (signing !== undefined) throw governanceFailure(signing.code, signing.reason);
+    const judgedAt = this.governance.seq;
+    const verdict = this.#judge(entry, this.size, judgedAt, this.height + 1);
+    if (!verdict.ok) throw governanceFailure(verdict.code, verdict.reason);
     return new Promise<Ack>((resolve, reject) => {
       this.#registry.apply(this.org, this.size, entry);
-      this.#queue.push({ signed, resolve, reject });
+      this.#queue.push({ signed, judgedAt, resolve, reject });
       this.#queuedObjects.set(toHex(signed.id), entry.object);
       this.#schedule();
     });
   }
 
+  /** The one validity rule (governance `checkAuthority`), at governance position `g`. */
+  #judge(entry: SignedEntry['entry'], logIndex: number, g: number, blockHeight: number) {
+    return checkAuthority({
+      governance: this.governance.state,
+      registry: this.#registry,
+      org: entry.org,
+      signer: entry.signer,
+      role: entry.role,
+      kind: entry.kind,
+      logIndex,
+      time: entry.time,
+      rolePolicy: this.#policy.mayRoleSign,
+      governancePosition: g,
+      blockHeight,
+    });
+  }
+
   #schedule(): void {
-    const max = this.#options.blockMaxEntries ?? this.genesis.parameters.blockMaxEntries;
+    const max = this.#options.blockMaxEntries ?? this.parameters.blockMaxEntries;
     if (this.#queue.length >= max) {
       void this.#commitLoop();
     } else if (this.#options.cutWhenIdle) {
@@ -294,7 +357,7 @@ export class LedgerNode {
         });
       }
     } else if (this.#timer === undefined) {
-      const interval = this.#options.blockIntervalMs ?? this.genesis.parameters.blockIntervalMs;
+      const interval = this.#options.blockIntervalMs ?? this.parameters.blockIntervalMs;
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         void this.#commitLoop();
@@ -315,10 +378,26 @@ export class LedgerNode {
   }
 
   async #commitOne(): Promise<void> {
-    const max = this.#options.blockMaxEntries ?? this.genesis.parameters.blockMaxEntries;
+    const max = this.#options.blockMaxEntries ?? this.parameters.blockMaxEntries;
     const batch = this.#queue.slice(0, max);
     const started = performance.now();
+    let refusal: Error | undefined;
     try {
+      // The header records the position its entries were judged at: the current one. Entries
+      // judged at an earlier position (an action arrived meanwhile) are judged again at it.
+      const position = this.governance.head;
+      const height = this.height + 1;
+      const start = this.#state.frontier.size;
+      const signing = this.signingVerdict(start + batch.length, height);
+      if (signing !== undefined) refusal = governanceFailure(signing.code, signing.reason);
+      for (const [i, p] of batch.entries()) {
+        // Node-key entries always: their key's validity depends on the exact height.
+        const nodeSigned = equalBytes(p.signed.entry.signer, this.nodeKey);
+        if (refusal !== undefined || (p.judgedAt === position.seq && !nodeSigned)) continue;
+        const verdict = this.#judge(p.signed.entry, start + i, position.seq, height);
+        if (!verdict.ok) refusal = governanceFailure(verdict.code, verdict.reason);
+      }
+      if (refusal !== undefined) throw refusal;
       const { block, state, nodes } = cutBlock(
         this.#state,
         batch.map((p) => p.signed.envelope),
@@ -327,8 +406,7 @@ export class LedgerNode {
           org: this.org,
           seed: this.#options.nodeSeed,
           time: this.#now(),
-          // Static genesis until governance actions exist: position 0, the genesis hash.
-          governance: { seq: 0, hash: this.networkId },
+          governance: position,
         },
       );
       await this.store.commitBlock({
@@ -354,10 +432,11 @@ export class LedgerNode {
     } catch (cause) {
       // Nothing of this batch is durable: fail every queued entry (later ones were validated
       // against positions that no longer exist) and rebuild state from what the store holds.
+      // A governance refusal (the org removed, its key retired meanwhile) fails them with its code.
       const failed = this.#queue.splice(0);
       this.#queuedObjects.clear();
       for (const p of failed) this.#reserved.delete(toHex(p.signed.id));
-      const error = new LiuhenError('STORAGE_FAILED', (cause as Error).message, { cause });
+      const error = refusal ?? new LiuhenError('STORAGE_FAILED', (cause as Error).message, { cause });
       for (const p of failed) p.reject(error);
       this.#reloading = this.#load()
         .catch(() => undefined)

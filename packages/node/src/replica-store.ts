@@ -1,8 +1,12 @@
 /**
  * The node's `ReplicaStore` (DESIGN §5, §6): other orgs' logs in the node's LevelDB store, next
- * to its own org's log. A block of another org is verified with core's `applyBlock` against that
- * org's node key from the genesis, every entry is checked with governance `checkAuthority` at its
- * log position, and only then is the block committed (one atomic, fsynced batch).
+ * to its own org's log. A block of another org is verified with the checks of core's `applyBlock`
+ * (header signature under the org's node key from the genesis, hash chain, entry count, every
+ * entry's encoding, network, org and signature, Merkle root), every entry is checked with
+ * governance `checkAuthority` at its log position, and only then is the block committed (one
+ * atomic, fsynced batch). The entries are opened on worker threads (`verifyThreads`), and a
+ * syncing replicator hands blocks to `prepare` ahead of `accept`, so the signature checks of the
+ * next blocks overlap with the commit of this one.
  *
  * One `OperatorRegistry` serves all orgs: operator records of an org are on that org's log, so it
  * is fed in log order as blocks are accepted, and rebuilt from the store at start (and after a
@@ -24,34 +28,44 @@ import { createReadStream, existsSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import {
-  applyBlock,
   type Block,
   type BlockHeader,
+  checkHeaderExtends,
   decodeEntry,
   decodeEnvelope,
   decodeFraudProof,
-  type Entry,
   emptyLogState,
   encodeFraudProof,
-  entryId,
+  equalBytes,
   type FraudProof,
   fromBase64,
   LiuhenError,
   type LogState,
-  leafHash,
   toBase64,
   toHex,
+  verifyNote,
 } from '@liuhen/core';
 import {
   checkAuthority,
+  encodeGenesis,
   type Genesis,
+  networkId,
   OPERATOR_APPOINTED,
   OPERATOR_REVOKED,
   OperatorRegistry,
 } from '@liuhen/governance';
-import { type CosignatureRecord, NetError, type ReplicaStore, WitnessTimes } from '@liuhen/net';
-import { type EntryIndexRecord, indexRecord, type LedgerStore } from '@liuhen/store';
+import {
+  type CosignatureRecord,
+  NetError,
+  type ReplicaStore,
+  VerifierCache,
+  WitnessTimes,
+} from '@liuhen/net';
+import type { EntryIndexRecord, LedgerStore } from '@liuhen/store';
 import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
+import { type EntrySummaries, EnvelopeOpener } from './envelope-opener.ts';
+import type { NodeGovernance } from './governance.ts';
+import { governedCheck, governedHeaderKey } from './governance-validation.ts';
 import { loadRegistry } from './operator-registry-loader.ts';
 
 /**
@@ -146,6 +160,16 @@ export interface NodeReplicaStoreOptions {
   cosignaturesFile: string;
   fraudProofsFile: string;
   rolePolicy?: RolePolicy;
+  /**
+   * The governance log (docs/protocol.md §13.7): each header is verified with the org's node key
+   * valid at the position it claims and its height, and judged with the freeze point; each entry
+   * with the governed `checkAuthority` at that position. Without it, the genesis decides.
+   */
+  governance?: NodeGovernance;
+  /** Worker threads that open accepted blocks' envelopes (default 0: on the event loop's thread). */
+  verifyThreads?: number;
+  /** Called after a block is committed with the attachments its entries reference. */
+  onAttachments?: (org: string, attachments: ReadonlyArray<{ sha256: Uint8Array; size: number }>) => void;
 }
 
 /** Per org, what the status API shows: who cosigned which checkpoint. */
@@ -155,6 +179,11 @@ export interface OrgReplicationState {
   /** The latest header's root hash, hex; null for an empty log. */
   root: string | null;
   frozen: boolean;
+  /**
+   * The size a fraud proof froze the log at: the last size both of its checkpoints agree on. The
+   * node holds (and shows in `size`) what it had beyond it, but serves the log only up to here.
+   */
+  frozenAt: number | null;
   /** Witnesses whose cosignature of the latest checkpoint is held, sorted. */
   lastCosigners: string[];
 }
@@ -165,6 +194,7 @@ export class NodeReplicaStore implements ReplicaStore {
   readonly #ownOrg: string;
   readonly #policy: RolePolicy;
   readonly #orgKeys: Map<string, Uint8Array>;
+  readonly #governance: NodeGovernance | undefined;
   #registry = new OperatorRegistry();
   /** org → checkpoint text → witness → its cosignature. */
   readonly #cosignatures = new Map<string, Map<string, Map<string, CosignatureRecord>>>();
@@ -173,17 +203,35 @@ export class NodeReplicaStore implements ReplicaStore {
   /** org → checkpoint text not held (yet) → its cosignatures, counted once the checkpoint is held. */
   readonly #unheldWitnessed = new Map<string, Map<string, CosignatureRecord[]>>();
   readonly #fraud = new Map<string, FraudProof[]>();
+  /** org → the size its log is frozen at by its fraud proofs (the smallest any of them implies). */
+  readonly #frozenAt = new Map<string, number>();
   readonly #cosignatureFile: JsonLinesFile;
   readonly #fraudFile: JsonLinesFile;
+  readonly #opener: EnvelopeOpener;
+  readonly #network: Uint8Array;
+  readonly #verifiers = new VerifierCache();
+  /** A block's envelopes → their opening, started by `prepare`, taken by `accept`. */
+  readonly #prepared = new WeakMap<readonly Uint8Array[], Promise<EntrySummaries>>();
+  readonly #onAttachments: NodeReplicaStoreOptions['onAttachments'];
 
   private constructor(options: NodeReplicaStoreOptions) {
     this.#store = options.store;
     this.#genesis = options.genesis;
     this.#ownOrg = options.ownOrg;
     this.#policy = options.rolePolicy ?? defaultRolePolicy;
-    this.#orgKeys = new Map(options.genesis.orgs.map((o) => [o.id, o.nodeKey]));
+    this.#governance = options.governance;
+    // With governance, its live map: orgs added later appear, rotated keys are replaced.
+    this.#orgKeys =
+      options.governance?.orgKeys ?? new Map(options.genesis.orgs.map((o) => [o.id, o.nodeKey]));
     this.#cosignatureFile = new JsonLinesFile(options.cosignaturesFile);
     this.#fraudFile = new JsonLinesFile(options.fraudProofsFile);
+    this.#network = networkId(encodeGenesis(options.genesis));
+    this.#opener = new EnvelopeOpener({
+      threads: options.verifyThreads ?? 0,
+      network: this.#network,
+      maxBytes: options.genesis.parameters.maxEntryBytes,
+    });
+    this.#onAttachments = options.onAttachments;
   }
 
   static async open(options: NodeReplicaStoreOptions): Promise<NodeReplicaStore> {
@@ -212,6 +260,7 @@ export class NodeReplicaStore implements ReplicaStore {
       const list = replica.#fraud.get(proof.first.org) ?? [];
       list.push(proof);
       replica.#fraud.set(proof.first.org, list);
+      await replica.#noteFrozen(proof.first.org, proof);
     }
     return replica;
   }
@@ -221,15 +270,22 @@ export class NodeReplicaStore implements ReplicaStore {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#cosignatureFile.close(), this.#fraudFile.close()]);
+    await Promise.all([this.#cosignatureFile.close(), this.#fraudFile.close(), this.#opener.close()]);
   }
 
   // ---- ReplicaStore ----------------------------------------------------------------------
 
+  /** The latest header per org; of an org frozen by a fraud proof, the one at its frozen size. */
   async latestHeaders(): Promise<Map<string, BlockHeader>> {
     const heads = new Map<string, BlockHeader>();
     for (const org of await this.#store.orgs()) {
       if (!this.#orgKeys.has(org)) continue;
+      const frozenAt = this.#frozenAt.get(org);
+      if (frozenAt !== undefined) {
+        const header = frozenAt > 0 ? await this.#store.headerCovering(org, frozenAt - 1) : undefined;
+        if (header?.size === frozenAt) heads.set(org, header);
+        continue;
+      }
       const head = await this.#store.logHead(org);
       if (head) heads.set(org, head.header);
     }
@@ -246,7 +302,13 @@ export class NodeReplicaStore implements ReplicaStore {
     return this.#store.header(org, height);
   }
 
+  /** Of an org frozen by a fraud proof, only blocks up to its frozen size. */
   async *blocksFrom(org: string, fromSize: number, toSize: number): AsyncGenerator<Block> {
+    const frozenAt = this.#frozenAt.get(org);
+    if (frozenAt !== undefined) {
+      if (fromSize >= frozenAt) return;
+      toSize = Math.min(toSize, frozenAt);
+    }
     if (fromSize > 0) {
       const boundary = await this.#store.headerCovering(org, fromSize - 1);
       if (boundary?.size !== fromSize)
@@ -266,28 +328,73 @@ export class NodeReplicaStore implements ReplicaStore {
     }
   }
 
+  /**
+   * Starts opening the block's envelopes (decode, schema, network, signature: everything that
+   * does not depend on the log) on the worker threads, so that it overlaps with the commit of the
+   * blocks before it. `accept` of the same block (the same `envelopes` array) takes the result;
+   * nothing is believed before `accept` has checked the rest.
+   */
+  prepare(org: string, block: Block): void {
+    if (!this.#orgKeys.has(org) || org === this.#ownOrg || this.#fraud.has(org)) return;
+    this.#opened(block);
+  }
+
+  #opened(block: Block): Promise<EntrySummaries> {
+    let opened = this.#prepared.get(block.envelopes);
+    if (opened === undefined) {
+      opened = this.#opener.summarise(block.envelopes);
+      // Awaited by `accept`, if it comes; a block dropped before then must not fail the process.
+      opened.catch(() => undefined);
+      this.#prepared.set(block.envelopes, opened);
+    }
+    return opened;
+  }
+
   async accept(org: string, block: Block): Promise<void> {
-    const nodeKey = this.#orgKeys.get(org);
+    let nodeKey = this.#orgKeys.get(org);
     if (nodeKey === undefined) throw new NetError('NET_ORG_UNKNOWN', org);
     if (org === this.#ownOrg)
       throw new NetError('NET_SYNC_INVALID', `blocks of ${org} are cut by this node, not accepted`);
     if (block.header.org !== org) throw new NetError('NET_SYNC_INVALID', `a block of ${block.header.org}`);
     if (this.#fraud.has(org)) throw new NetError('NET_ORG_FROZEN', org);
+    // Governance picks the key valid at the header's claimed position and height (or refuses).
+    const governance = this.#governance?.state;
+    if (governance !== undefined) nodeKey = governedHeaderKey(governance, block.header);
+    const opening = this.#opened(block);
+    this.#prepared.delete(block.envelopes);
     const state = await this.logState(org);
-    // Header signature, hash chain, every entry's encoding, network, org and signature, root.
-    applyBlock(state, block, { nodeKey, maxEntryBytes: this.#genesis.parameters.maxEntryBytes });
+    const { header } = block;
+    // applyBlock's checks, in its order, with two changes for speed: the header's verifier is
+    // built once per org (verifyHeaderSignature builds one per call, validating the key with
+    // noble's point arithmetic each time, ~5 ms), and the entries were opened by the workers.
+    // The verifier names this network's origin, so a header of another network is unsigned here.
+    verifyNote(header.note, [this.#verifiers.org(this.#network, org, nodeKey)]);
+    checkHeaderExtends(state.header, header);
+    if (header.size - state.frontier.size !== block.envelopes.length) {
+      throw new LiuhenError(
+        'BLOCK_MALFORMED',
+        `header grows the log by ${header.size - state.frontier.size} but the block has ${block.envelopes.length} entries`,
+      );
+    }
+    // Every entry's encoding, network and signature (the first failure in log order, as
+    // openEnvelope throws it), then its org.
+    const summaries = await opening;
     const first = state.frontier.size;
+    const entries = Array.from({ length: summaries.length }, (_, i) => summaries.at(i));
+    for (const [i, entry] of entries.entries()) {
+      if (entry.org !== header.org)
+        throw new LiuhenError('BLOCK_MALFORMED', `entry ${first + i} belongs to org ${entry.org}`);
+    }
     const frontier = state.frontier.clone();
-    const nodes = block.envelopes.flatMap((envelope) => frontier.append(leafHash(envelope)));
+    const nodes = entries.flatMap((entry) => frontier.append(entry.leaf));
+    if (!equalBytes(frontier.root(), header.root)) throw new LiuhenError('BLOCK_ROOT_MISMATCH');
+    if (this.#fraud.has(org)) throw new NetError('NET_ORG_FROZEN', org);
     const records: EntryIndexRecord[] = [];
     let fed = false;
     try {
-      for (const [i, envelope] of block.envelopes.entries()) {
-        const entryBytes = decodeEnvelope(envelope).entryBytes;
-        const entry = decodeEntry(entryBytes);
+      for (const [i, entry] of entries.entries()) {
         const logIndex = first + i;
-        const verdict = checkAuthority({
-          genesis: this.#genesis,
+        const input = {
           registry: this.#registry,
           org,
           signer: entry.signer,
@@ -296,13 +403,26 @@ export class NodeReplicaStore implements ReplicaStore {
           logIndex,
           time: entry.time,
           rolePolicy: this.#policy.mayRoleSign,
-        });
-        if (!verdict.ok) throw new LiuhenError(verdict.code, `${org}/${logIndex}: ${verdict.reason}`);
-        if (isOperatorRecord(entry)) {
-          fed = true;
-          this.#registry.apply(org, logIndex, entry);
+        };
+        if (governance !== undefined) governedCheck(governance, input, header);
+        else {
+          const verdict = checkAuthority({ genesis: this.#genesis, ...input });
+          if (!verdict.ok) throw new LiuhenError(verdict.code, `${org}/${logIndex}: ${verdict.reason}`);
         }
-        records.push(indexRecord(entryId(entryBytes), entry));
+        if (entry.kind === OPERATOR_APPOINTED || entry.kind === OPERATOR_REVOKED) {
+          fed = true;
+          // Rare: the registry wants the whole entry, decoded again here.
+          const envelope = block.envelopes[i] as Uint8Array;
+          this.#registry.apply(org, logIndex, decodeEntry(decodeEnvelope(envelope).entryBytes));
+        }
+        records.push({
+          id: entry.id,
+          object: entry.object,
+          kind: entry.kind,
+          signer: entry.signer,
+          time: entry.time,
+          parents: entry.parents,
+        });
       }
       await this.#store.commitBlock({
         header: block.header,
@@ -316,6 +436,8 @@ export class NodeReplicaStore implements ReplicaStore {
         this.#unheldWitnessed.get(org)?.delete(block.header.text);
         for (const record of early) this.#noteWitnessTime(record, block.header);
       }
+      const attachments = summaries.attachments();
+      if (attachments.length > 0) this.#onAttachments?.(org, attachments);
     } catch (error) {
       // The registry may hold records of a block that was not stored: rebuild it from the store.
       if (fed) this.#registry = await loadRegistry(this.#store);
@@ -365,7 +487,36 @@ export class NodeReplicaStore implements ReplicaStore {
     } satisfies StoredFraudProof);
     list.push(proof);
     this.#fraud.set(org, list);
+    await this.#noteFrozen(org, proof);
     return true;
+  }
+
+  /**
+   * DESIGN §4: a log with a fraud proof is frozen at the last consistent size. This node keeps the
+   * blocks it held beyond it (evidence for governance), but serves the org's log only up to it
+   * (heads, sync), so honest nodes that each held another branch show the same frozen log.
+   */
+  async #noteFrozen(org: string, proof: FraudProof): Promise<void> {
+    const size = await this.#consistentSize(org, proof);
+    this.#frozenAt.set(org, Math.min(this.#frozenAt.get(org) ?? size, size));
+  }
+
+  /**
+   * The last size of `org`'s log that both checkpoints of `proof` agree on, as far as this node
+   * can tell: the size of the held block just below the lower of their heights, and never more
+   * than either checkpoint's size. Exact for two headers of one height that link to the same
+   * previous header, the fork the replicator proves (gossip at a held height, or the audit, which
+   * walks up from the first block and stops at the first difference); an upper bound otherwise.
+   */
+  async #consistentSize(org: string, proof: FraudProof): Promise<number> {
+    const below = Math.min(proof.first.height, proof.second.height) - 1;
+    const size = below >= 1 ? ((await this.#store.header(org, below))?.size ?? 0) : 0;
+    return Math.min(size, proof.first.size, proof.second.size);
+  }
+
+  /** The size `org`'s log is frozen at by a fraud proof, if it is. */
+  frozenAt(org: string): number | undefined {
+    return this.#frozenAt.get(org);
   }
 
   async isFrozen(org: string): Promise<boolean> {
@@ -407,7 +558,9 @@ export class NodeReplicaStore implements ReplicaStore {
         size: head?.header.size ?? 0,
         height: head?.header.height ?? 0,
         root: head ? toHex(head.header.root) : null,
-        frozen: this.#fraud.has(org),
+        // A fraud proof, or governance's freeze point (the org removed).
+        frozen: this.#fraud.has(org) || this.#governance?.state.freezeOf(org) !== undefined,
+        frozenAt: this.#frozenAt.get(org) ?? null,
         lastCosigners: head ? this.cosigners(org, head.header.text) : [],
       };
     }
@@ -454,8 +607,4 @@ export class NodeReplicaStore implements ReplicaStore {
     // No witness saw the checkpoint before it was cut: an earlier timestamp is clock skew or a lie.
     times.add(record.size, Math.max(record.timestamp, Math.floor(held.time / 1000)));
   }
-}
-
-function isOperatorRecord(entry: Entry): boolean {
-  return entry.kind === OPERATOR_APPOINTED || entry.kind === OPERATOR_REVOKED;
 }

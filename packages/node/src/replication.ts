@@ -6,6 +6,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import {
   type Block,
@@ -20,6 +21,7 @@ import {
 import type { Genesis } from '@liuhen/governance';
 import {
   createHost,
+  governanceTopic,
   type Host,
   isNetError,
   LATE_RECORDING_MS,
@@ -31,9 +33,17 @@ import {
   type ReplicatorEventMap,
   replicationTopics,
 } from '@liuhen/net';
-import type { LedgerStore } from '@liuhen/store';
+import { BlobStore, type LedgerStore } from '@liuhen/store';
 import type { Logger } from 'pino';
-import { type P2pConfig, paths } from './data-dir.ts';
+import { loadConfig, type P2pConfig, paths } from './data-dir.ts';
+import { NodeGovernance } from './governance.ts';
+import {
+  GovernanceAdmission,
+  type GovernanceNet,
+  headerKeyResolver,
+  startGovernanceNet,
+} from './governance-net.ts';
+import { type ReplicaBlobs, startReplicaBlobs } from './replica-blobs.ts';
 import { NodeReplicaStore, type OrgReplicationState } from './replica-store.ts';
 
 export interface PeerInfo {
@@ -89,6 +99,10 @@ export interface Replication {
   readonly host: Host;
   readonly replicator: Replicator;
   readonly store: NodeReplicaStore;
+  /** Governance replication and the gater's governance-driven membership. */
+  readonly governance: GovernanceNet;
+  /** Attachments: served to peers, prefetched for replicated entries, fetched on demand. */
+  readonly blobs: ReplicaBlobs;
   /** Listen addresses, each with /p2p/<peer id>. */
   addrs(): string[];
   peers(): PeerInfo[];
@@ -158,6 +172,10 @@ export async function startReplication(options: {
   nodeSeed: Uint8Array;
   store: LedgerStore;
   logger: Logger;
+  /** The node's governance log (default: opened from `store`). */
+  governance?: NodeGovernance;
+  /** Largest attachment fetched from peers (default: the data directory's `maxBlobBytes`). */
+  maxBlobBytes?: number;
 }): Promise<Replication> {
   const { config, genesis, logger } = options;
   if (typeof config.pskFile !== 'string' || config.pskFile === '')
@@ -167,13 +185,18 @@ export async function startReplication(options: {
     genesis,
     options.org,
   );
-  const memberKeys = new Set(genesis.orgs.map((o) => toHex(o.nodeKey)));
-  const bootstrap = parseBootstrap(config.bootstrap ?? genesis.orgs.flatMap((o) => o.bootstrap)).filter(
-    (target) => {
-      const key = nodeKeyOfPeer(target.peer);
-      return key === undefined || !denied.has(toHex(key));
-    },
-  );
+  const governance =
+    options.governance ??
+    (await NodeGovernance.open({ store: options.store, genesis, networkId: options.networkId }));
+  // The gater admits the member node keys of the current governance state (governance-net.ts).
+  const admission = await GovernanceAdmission.open(governance, options.store);
+  let fetcher: GovernanceNet['replicator'] | undefined;
+  const bootstrap = parseBootstrap(
+    config.bootstrap ?? governance.state.orgsAt().flatMap((o) => o.bootstrap),
+  ).filter((target) => {
+    const key = nodeKeyOfPeer(target.peer);
+    return key === undefined || !denied.has(toHex(key));
+  });
   const pskPath = isAbsolute(config.pskFile) ? config.pskFile : join(options.dataDir, config.pskFile);
   let psk: string;
   try {
@@ -181,12 +204,18 @@ export async function startReplication(options: {
   } catch (cause) {
     throw new LiuhenError('CONFIG_INVALID', `cannot read the swarm key ${pskPath}`, { cause });
   }
+  // Set once the host runs; blocks accepted before then have their attachments fetched on demand.
+  let blobs: ReplicaBlobs | undefined;
   const store = await NodeReplicaStore.open({
     store: options.store,
     genesis,
     ownOrg: options.org,
     cosignaturesFile: paths(options.dataDir).cosignatures,
     fraudProofsFile: paths(options.dataDir).fraudProofs,
+    governance,
+    // A catching-up node verifies other orgs' entries on every core.
+    verifyThreads: availableParallelism(),
+    onAttachments: (org, attachments) => blobs?.prefetch(org, attachments),
   });
   const topics = replicationTopics(options.networkId);
   let host: Host;
@@ -195,12 +224,14 @@ export async function startReplication(options: {
       seed: options.nodeSeed,
       listen: listenAddrs(config.listen),
       psk,
-      members: (key) => {
-        const hex = toHex(key);
-        return memberKeys.has(hex) && !denied.has(hex);
-      },
+      members: (key) => admission.admits(key) && !denied.has(toHex(key)),
       bootstrap: bootstrap.map((t) => t.address),
-      scoredTopics: [topics.blocks, topics.cosignatures, topics.fraudProofs],
+      scoredTopics: [
+        topics.blocks,
+        topics.cosignatures,
+        topics.fraudProofs,
+        governanceTopic(options.networkId),
+      ],
     });
   } catch (error) {
     await store.close();
@@ -212,6 +243,7 @@ export async function startReplication(options: {
     network: options.networkId,
     orgKeys: store.orgKeys,
     witness: { name: options.org, seed: options.nodeSeed },
+    headerKeys: headerKeyResolver(governance, () => fetcher),
     ...(config.antiEntropyMs === undefined ? {} : { antiEntropyMs: config.antiEntropyMs }),
   });
   replicator.addEventListener('fraud', (evt) => {
@@ -241,7 +273,10 @@ export async function startReplication(options: {
     const { detail } = evt as ReplicatorEventMap['sync-failed'];
     const code =
       isNetError(detail.error) || detail.error instanceof LiuhenError ? detail.error.code : undefined;
-    logger.debug({ of: detail.org, peer: detail.peer, code, err: detail.error }, 'sync failed');
+    logger.debug(
+      { of: detail.org, peer: detail.peer, code, retryInMs: detail.retryInMs, err: detail.error },
+      'sync failed',
+    );
   });
   const lastLogged = new Map<string, number>();
   replicator.addEventListener('misbehaviour', (evt) => {
@@ -254,13 +289,37 @@ export async function startReplication(options: {
       'peer misbehaved: penalised',
     );
   });
+  let governanceNet: GovernanceNet | undefined;
   try {
     await replicator.start();
+    governanceNet = await startGovernanceNet({
+      host,
+      governance,
+      admission,
+      replicator,
+      logger,
+      ...(config.antiEntropyMs === undefined ? {} : { antiEntropyMs: config.antiEntropyMs }),
+      setFetcher: (f) => {
+        fetcher = f;
+      },
+    });
+    blobs = await startReplicaBlobs({
+      host,
+      blobs: new BlobStore(paths(options.dataDir).blobs),
+      maxBlobBytes: options.maxBlobBytes ?? loadConfig(options.dataDir).maxBlobBytes,
+      orgKeys: store.orgKeys,
+      syncing: () => replicator.syncing().length > 0,
+      logger,
+    });
   } catch (error) {
+    await governanceNet?.stop().catch(() => undefined);
+    await replicator.stop().catch(() => undefined);
     await host.stop();
     await store.close();
     throw error;
   }
+  const replicaBlobs = blobs;
+  const startedGovernance = governanceNet;
   const orgByPeer = new Map<string, string>();
   const addrs = () => host.multiaddrs().map((a) => a.toString());
   logger.info(
@@ -278,7 +337,8 @@ export async function startReplication(options: {
         const id = peer.toString();
         if (!orgByPeer.has(id)) {
           const raw = nodeKeyOfPeer(peer);
-          const org = raw && genesis.orgs.find((o) => equalBytes(o.nodeKey, raw))?.id;
+          // Any key the org ever had: a rotated-out key within its window is still that org's.
+          const org = raw && governance.state.nodeKeyRecord(raw)?.org;
           if (org !== undefined) orgByPeer.set(id, org);
         }
         return {
@@ -327,8 +387,12 @@ export async function startReplication(options: {
       if (stopping) return;
       replicator.publish(block).catch((err) => logger.warn({ err }, 'block gossip failed'));
     },
+    governance: startedGovernance,
+    blobs: replicaBlobs,
     stop() {
       stopping ??= (async () => {
+        await replicaBlobs.stop();
+        await startedGovernance.stop();
         await replicator.stop();
         await host.stop();
         await store.close();

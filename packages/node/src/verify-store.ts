@@ -15,8 +15,9 @@ import {
   toHex,
   verifyHeaderSignature,
 } from '@liuhen/core';
-import type { Genesis } from '@liuhen/governance';
+import { type Genesis, type GovernanceState, isGovernanceError } from '@liuhen/governance';
 import type { BlobStore, LedgerStore } from '@liuhen/store';
+import { governedHeaderKey } from './governance-validation.ts';
 import type { VerifyResult, VerifyTask } from './verify-worker.ts';
 
 export interface Finding {
@@ -90,6 +91,12 @@ export async function verifyStore(options: {
   blobs?: BlobStore;
   genesis: Genesis;
   networkId: Uint8Array;
+  /**
+   * The governance log (the genesis folded with the stored actions): orgs added later are members,
+   * and each header is checked with the node key valid at the position it claims and its height,
+   * and against any freeze point (docs/protocol.md §13.7). Default: the genesis alone.
+   */
+  governance?: GovernanceState;
   threads?: number;
   onProgress?: (progress: VerifyProgress) => void;
 }): Promise<VerifyReport> {
@@ -106,7 +113,12 @@ export async function verifyStore(options: {
   const indexAudit = store.expectedIndexes();
   try {
     for (const org of await store.orgs()) {
-      const member = genesis.orgs.find((o) => o.id === org);
+      const member =
+        options.governance === undefined
+          ? genesis.orgs.find((o) => o.id === org)
+          : options.governance.nodeKeysOf(org).length > 0
+            ? { nodeKey: undefined }
+            : undefined;
       if (!member) {
         findings.push({
           kind: 'log',
@@ -183,7 +195,12 @@ export async function verifyStore(options: {
           const at = { org, height: header.height };
           const block: BlockInFlight = { header, from: read, at, findings: [], tasks: [], entries: 0 };
           try {
-            verifyHeaderSignature(header, member.nodeKey);
+            verifyHeaderSignature(
+              header,
+              options.governance === undefined
+                ? (member.nodeKey as Uint8Array)
+                : governedHeaderKey(options.governance, header),
+            );
             checkHeaderExtends(previous, header);
           } catch (error) {
             block.findings.push({ kind: 'block', ...at, ...describe(error) });
@@ -275,6 +292,6 @@ export async function verifyStore(options: {
 }
 
 function describe(error: unknown): { code: string; message: string } {
-  if (isLiuhenError(error)) return { code: error.code, message: error.message };
+  if (isLiuhenError(error) || isGovernanceError(error)) return { code: error.code, message: error.message };
   return { code: 'STORAGE_FAILED', message: error instanceof Error ? error.message : String(error) };
 }

@@ -1,4 +1,5 @@
 export { BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
+export { MAX_STORED_ACTION_BYTES } from './governance-actions.ts';
 export {
   type AuditEntry,
   type AuditedTable,

@@ -23,6 +23,7 @@ const TABLE = {
   kind: 0x4b, // K
   signer: 0x53, // S
   time: 0x54, // T
+  governance: 0x47, // G
 } as const;
 
 export interface KeyRange {
@@ -144,6 +145,24 @@ export const signerKey = (signer: Uint8Array, seq: number): Uint8Array =>
   postingKey(TABLE.signer, signer, seq);
 export const signerRange = (signer: Uint8Array): KeyRange => postingRange(TABLE.signer, signer);
 export const timeKey = (time: number, seq: number): Uint8Array => postingKey(TABLE.time, timeTerm(time), seq);
+
+/** [G][u64 seq]: the signed governance action that made governance position `seq`. */
+export function governanceKey(seq: number): Uint8Array {
+  const key = new Uint8Array(9);
+  key[0] = TABLE.governance;
+  writeU64(key, 1, seq);
+  return key;
+}
+
+/** Governance actions of positions in [from, to). */
+export function governanceRange(from: number, to: number): KeyRange {
+  return { gte: governanceKey(from), lt: governanceKey(to) };
+}
+
+/** The position closing a governance key. */
+export function governanceSeqOf(key: Uint8Array): number {
+  return readU64(key, 1);
+}
 
 /** Keys of the whole database, for compaction: every prefix is below 0xff. */
 export const everything: KeyRange = { gte: Uint8Array.of(0x00), lt: Uint8Array.of(0xff) };

@@ -36,6 +36,7 @@ import {
   scan,
   writeBatch,
 } from './database.ts';
+import { loadGovernanceSeq, readGovernanceActions, writeGovernanceAction } from './governance-actions.ts';
 import { type AuditedTable, ExpectedIndexes, storedIndexDigests } from './index-audit.ts';
 import { decodeVarints, encodeVarints } from './integers.ts';
 import {
@@ -177,6 +178,8 @@ export class LedgerStore {
   readonly #heads: Map<number, LogHead>;
   /** Entries committed so far, which is also the next commit sequence number. */
   #count: number;
+  /** Governance actions stored: the node's verified governance position. */
+  #governanceSeq: number;
   /** Commits run one at a time: each reads state the previous one writes. */
   #writes: Promise<unknown> = Promise.resolve();
 
@@ -186,6 +189,7 @@ export class LedgerStore {
     orgs: OrgTable,
     heads: Map<number, LogHead>,
     count: number,
+    governanceSeq: number,
   ) {
     this.#db = db;
     this.#idReads = new ReadBatcher(db);
@@ -193,6 +197,7 @@ export class LedgerStore {
     this.#orgs = orgs;
     this.#heads = heads;
     this.#count = count;
+    this.#governanceSeq = governanceSeq;
   }
 
   static async open(path: string): Promise<LedgerStore> {
@@ -218,7 +223,8 @@ export class LedgerStore {
         const head = await loadHead(db, orgNo);
         if (head) heads.set(orgNo, head);
       }
-      return new LedgerStore(db, path, orgs, heads, decodeVarints(count, 1)[0] as number);
+      const governanceSeq = await loadGovernanceSeq(db);
+      return new LedgerStore(db, path, orgs, heads, decodeVarints(count, 1)[0] as number, governanceSeq);
     } catch (error) {
       await closeDatabase(db).catch(() => undefined);
       throw error;
@@ -290,6 +296,34 @@ export class LedgerStore {
     this.#orgs.register(header.org, org.orgNo);
     this.#heads.set(org.orgNo, head);
     this.#count += entries.length;
+  }
+
+  /**
+   * Stores the signed governance action that makes position `seq`, which must be the next one
+   * (RANGE_INVALID otherwise), as one batch fsynced before this resolves. The caller has verified
+   * it against the governance state; the bytes are kept exactly as given.
+   */
+  appendGovernanceAction(seq: number, bytes: Uint8Array): Promise<void> {
+    const run = this.#writes.then(async () => {
+      await writeGovernanceAction(this.#db, this.#governanceSeq, seq, bytes);
+      this.#governanceSeq = seq;
+    });
+    this.#writes = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The number of governance actions stored. */
+  get governanceSeq(): number {
+    return this.#governanceSeq;
+  }
+
+  /** The stored signed governance actions of positions `from` … `to` (inclusive), in order. */
+  async governanceActions(from = 1, to = this.#governanceSeq): Promise<Uint8Array[]> {
+    requireCount(from, 'from');
+    requireCount(to, 'to');
+    const out: Uint8Array[] = [];
+    for await (const { bytes } of readGovernanceActions(this.#db, Math.max(1, from), to)) out.push(bytes);
+    return out;
   }
 
   async #refuseDuplicates(entries: readonly EntryIndexRecord[]): Promise<void> {

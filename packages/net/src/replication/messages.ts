@@ -28,6 +28,12 @@ import { NetError } from '../errors.ts';
 
 export const HEADS_PROTOCOL = '/liuhen/heads/1';
 export const SYNC_PROTOCOL = '/liuhen/sync/1';
+export const COSIGNATURES_PROTOCOL = '/liuhen/cosignatures/1';
+
+/** Most block heights one cosignatures request covers. */
+export const MAX_COSIGNATURE_HEIGHTS = 256;
+/** Largest cosigned-checkpoint frame: a header note with at most 100 signature lines. */
+export const MAX_COSIGNED_BYTES = 64 * 1024;
 
 /** At most this many heads in one heads response (one per member org). */
 export const MAX_HEADS = 1024;
@@ -232,6 +238,64 @@ export function decodeSyncFrame(
   if (frame.entries.length === 0) malformed('a sync frame carries at least one entry');
   if (frame.offset + frame.entries.length > frame.header.size) malformed('entries run past the header size');
   return frame;
+}
+
+// ---- cosignatures ------------------------------------------------------------------------
+
+/** Cosignatures of `org`'s checkpoints at block heights `from … to` (inclusive). */
+export interface CosignaturesRequest {
+  readonly org: string;
+  readonly fromHeight: number;
+  readonly toHeight: number;
+}
+
+/**
+ * Cosignatures request: `{ "type": "cosignatures-request", "org": text, "from": uint, "to": uint }`,
+ * block heights, `1 ≤ from ≤ to < from + 256`.
+ */
+export function encodeCosignaturesRequest(request: CosignaturesRequest): Uint8Array {
+  checkCosignaturesRequest(request);
+  return encodeCanonical({
+    type: 'cosignatures-request',
+    org: request.org,
+    from: request.fromHeight,
+    to: request.toHeight,
+  });
+}
+
+function checkCosignaturesRequest(request: CosignaturesRequest): CosignaturesRequest {
+  org(request.org);
+  size(request.fromHeight, 'from');
+  size(request.toHeight, 'to');
+  if (request.fromHeight < 1 || request.toHeight < request.fromHeight)
+    malformed('heights must satisfy 1 ≤ from ≤ to');
+  if (request.toHeight - request.fromHeight >= MAX_COSIGNATURE_HEIGHTS)
+    malformed(`at most ${MAX_COSIGNATURE_HEIGHTS} heights per request`);
+  return request;
+}
+
+export function decodeCosignaturesRequest(bytes: Uint8Array): CosignaturesRequest {
+  const value = decodeMap(bytes, 'cosignatures-request', ['org', 'from', 'to'], 256);
+  return checkCosignaturesRequest({
+    org: org(value.org),
+    fromHeight: size(value.from, 'from'),
+    toHeight: size(value.to, 'to'),
+  });
+}
+
+/**
+ * One checkpoint with the cosignatures the responder holds of it: `{ "type": "cosigned",
+ * "header": signed note }` — the block header as in sync frames, the org's signature line then the
+ * cosignature lines, earliest first.
+ */
+export function encodeCosigned(header: BlockHeader): Uint8Array {
+  const bytes = encodeCanonical({ type: 'cosigned', header: formatSignedNote(header.note) });
+  if (bytes.byteLength > MAX_COSIGNED_BYTES) malformed(`cosigned above ${MAX_COSIGNED_BYTES} bytes`);
+  return bytes;
+}
+
+export function decodeCosigned(bytes: Uint8Array): BlockHeader {
+  return header(decodeMap(bytes, 'cosigned', ['header'], MAX_COSIGNED_BYTES).header);
 }
 
 // ---- gossip ------------------------------------------------------------------------------

@@ -8,7 +8,11 @@
  *   it atomically, or throws and stores nothing. It refuses a frozen org (NET_ORG_FROZEN) and an
  *   unknown one (NET_ORG_UNKNOWN).
  * - `addCosignature` and `addFraudProof` store what the caller has verified; they return false for
- *   a duplicate. `cosignaturesOf` returns what `addCosignature` stored for one checkpoint. A stored fraud proof freezes its org: `accept` refuses it from then on.
+ *   a duplicate. `cosignaturesOf` returns what `addCosignature` stored for one checkpoint. A stored
+ *   fraud proof freezes its org: `accept` refuses it from then on, and the org's log is frozen at
+ *   the last size both checkpoints of the proof agree on (DESIGN §4; the size of the held block just
+ *   below the lower of their heights): `latestHeaders` shows the header at that size, and
+ *   `blocksFrom` yields nothing beyond it. Blocks held beyond it are kept, as evidence.
  * - `blocksFrom(org, fromSize, toSize)` yields the held blocks that start at `fromSize` (which must
  *   be a block boundary, or NET_SYNC_INVALID is thrown) and end at or below `toSize`, one at a time:
  *   a store reads them lazily, so a sync never holds more than one block.
@@ -45,6 +49,13 @@ export interface ReplicaStore {
   /** The held header of an org at a block height (1-based), if any. */
   headerAt(org: string, height: number): Promise<BlockHeader | undefined>;
   blocksFrom(org: string, fromSize: number, toSize: number): AsyncIterable<Block>;
+  /**
+   * Optional: a hint that `accept(org, block)` of this very block (the same `envelopes` array)
+   * will follow, so the store may start the checks that do not depend on the log (entry
+   * encodings and signatures) early, overlapping with the blocks before it. `accept` still
+   * verifies everything; a prepared block that is never accepted costs nothing more.
+   */
+  prepare?(org: string, block: Block): void;
   accept(org: string, block: Block): Promise<void>;
   /** Whether this witness's cosignature of this checkpoint is held. */
   hasCosignature(org: string, checkpoint: string, witness: string): Promise<boolean>;
@@ -89,7 +100,11 @@ export class MemoryReplicaStore implements ReplicaStore {
 
   async latestHeaders(): Promise<Map<string, BlockHeader>> {
     const heads = new Map<string, BlockHeader>();
-    for (const [org, log] of this.#logs) if (log.state.header !== undefined) heads.set(org, log.state.header);
+    for (const [org, log] of this.#logs) {
+      const frozenAt = this.frozenAt(org);
+      const head = frozenAt === undefined ? log.state.header : log.headers.find((h) => h.size === frozenAt);
+      if (head !== undefined) heads.set(org, head);
+    }
     return heads;
   }
 
@@ -104,6 +119,11 @@ export class MemoryReplicaStore implements ReplicaStore {
   async *blocksFrom(org: string, fromSize: number, toSize: number): AsyncGenerator<Block> {
     const log = this.#logs.get(org);
     if (log === undefined || log.headers.length === 0) return;
+    const frozenAt = this.frozenAt(org);
+    if (frozenAt !== undefined) {
+      if (fromSize >= frozenAt) return;
+      toSize = Math.min(toSize, frozenAt);
+    }
     // The first block starting at fromSize: the one after the header of size fromSize.
     let height = 0;
     if (fromSize > 0) {
@@ -168,6 +188,23 @@ export class MemoryReplicaStore implements ReplicaStore {
 
   async isFrozen(org: string): Promise<boolean> {
     return this.#fraud.has(org);
+  }
+
+  /**
+   * The size the org's log is frozen at (the contract above): for each proof, the size of the
+   * held block just below the lower of its two heights, at most either checkpoint's size.
+   */
+  frozenAt(org: string): number | undefined {
+    const proofs = this.#fraud.get(org);
+    if (proofs === undefined) return undefined;
+    const headers = this.#logs.get(org)?.headers ?? [];
+    return Math.min(
+      ...proofs.map((p) => {
+        const below = Math.min(p.first.height, p.second.height) - 1;
+        const size = below >= 1 ? (headers[below - 1]?.size ?? 0) : 0;
+        return Math.min(size, p.first.size, p.second.size);
+      }),
+    );
   }
 
   // ---- inspection, for tests and tools ----

@@ -16,7 +16,6 @@ import {
   type BlockHeader,
   checkpointOrigin,
   cosign,
-  cosignatureVerifier,
   DEFAULT_MAX_SIGNATURES,
   decodeFraudProof,
   encodeFraudProof,
@@ -25,18 +24,21 @@ import {
   formatSignedNote,
   headerHash,
   isLiuhenError,
-  orgCheckpointVerifier,
+  type NoteVerifier,
   parseCheckpoint,
   utf8,
   verifyCosignature,
   verifyFraudProof,
-  verifyHeaderSignature,
+  verifyNote,
   withSignatures,
 } from '@liuhen/core';
 import { isNetError, NetError } from '../errors.ts';
 import { type RequestContext, request, requestAll, serveRequests } from '../frames.ts';
 import type { Host } from '../host.ts';
+import { CosignatureSweep } from './cosignature-sweep.ts';
+import { type HeaderKeyResolver, isRuleError } from './governance.ts';
 import {
+  COSIGNATURES_PROTOCOL,
   decodeGossipBlock,
   decodeGossipCosignature,
   decodeHeadsRequest,
@@ -56,7 +58,9 @@ import {
   replicationTopics,
   SYNC_PROTOCOL,
 } from './messages.ts';
+import { readAhead } from './read-ahead.ts';
 import type { CosignatureRecord, ReplicaStore } from './replica-store.ts';
+import { VerifierCache } from './verifiers.ts';
 
 export interface ReplicatorOptions {
   readonly host: Host;
@@ -81,6 +85,29 @@ export interface ReplicatorOptions {
   readonly maxSyncResponseBytes?: number;
   /** Cosignature timestamps further in the future than this are ignored, seconds (default 300). */
   readonly maxClockSkewSeconds?: number;
+  /**
+   * Governance (optional): chooses the node key that verifies each header — the org's key valid
+   * at the governance position the header claims and at its height — after fetching the actions
+   * of a position not verified yet (governance.ts). Default: `orgKeys`.
+   */
+  readonly headerKeys?: HeaderKeyResolver;
+  /**
+   * A sync that fails for a reason the network may have caused is resumed: at once after an
+   * attempt that made progress, else after `syncRetryMs` doubling per attempt, at most
+   * `maxSyncRetries` attempts in a row without progress (defaults 1 000 ms and 4).
+   */
+  readonly syncRetryMs?: number;
+  readonly maxSyncRetries?: number;
+  /**
+   * Whole blocks a sync holds received ahead of the one being applied (default 8 blocks, 2 MiB of
+   * response bytes): enough to keep the verifying workers busy while a block commits.
+   */
+  readonly syncReadAhead?: { readonly blocks: number; readonly bytes: number };
+  /**
+   * Held block heights per org whose cosignatures each anti-entropy round examines, fetching the
+   * missing ones from peers (default 1 024; see cosignature-sweep.ts).
+   */
+  readonly cosignatureSweepHeights?: number;
 }
 
 /** What became of a block or header offered to the replicator. */
@@ -106,7 +133,8 @@ export interface ReplicatorEventMap {
   fraud: CustomEvent<{ org: string; proof: FraudProof }>;
   'sync-started': CustomEvent<{ org: string; peer: string; fromSize: number; toSize: number }>;
   'sync-finished': CustomEvent<{ org: string; peer: string; blocks: number; size: number }>;
-  'sync-failed': CustomEvent<{ org: string; peer: string; error: unknown }>;
+  /** `retryInMs`: the sync resumes after this delay (absent: given up until the next heads exchange). */
+  'sync-failed': CustomEvent<{ org: string; peer: string; error: unknown; retryInMs?: number }>;
   /** A peer sent something only a faulty or hostile peer sends; its gossipsub score was lowered. */
   misbehaviour: CustomEvent<{ peer: string; code: string; detail: string }>;
 }
@@ -136,6 +164,12 @@ export class Replicator extends EventTarget {
   readonly #timeoutMs: number;
   readonly #maxSyncResponseBytes: number;
   readonly #maxSkew: number;
+  readonly #headerKeys: HeaderKeyResolver | undefined;
+  readonly #syncRetryMs: number;
+  readonly #maxSyncRetries: number;
+  readonly #syncReadAhead: { readonly blocks: number; readonly bytes: number };
+  readonly #verifiers = new VerifierCache();
+  readonly #cosignatureSweep: CosignatureSweep;
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #syncing = new Set<string>();
   readonly #headsInFlight = new Set<string>();
@@ -160,7 +194,24 @@ export class Replicator extends EventTarget {
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
     this.#maxSyncResponseBytes = options.maxSyncResponseBytes ?? 16 * 1024 * 1024;
     this.#maxSkew = options.maxClockSkewSeconds ?? 300;
+    this.#headerKeys = options.headerKeys;
+    this.#syncRetryMs = options.syncRetryMs ?? 1_000;
+    this.#maxSyncRetries = options.maxSyncRetries ?? 4;
+    this.#syncReadAhead = options.syncReadAhead ?? { blocks: 8, bytes: 2 * 1024 * 1024 };
     this.topics = replicationTopics(options.network);
+    this.#cosignatureSweep = new CosignatureSweep({
+      host: options.host,
+      store: options.store,
+      orgs: () => this.#orgKeys.keys(),
+      expectedWitnesses: (org) => [...this.#witnesses.keys()].filter((w) => w !== org),
+      take: (header) => this.#takeCosignatures(header),
+      misbehaved: (peer, error) => this.#misbehaved(peer, error),
+      timeoutMs: this.#timeoutMs,
+      ...(options.cosignatureSweepHeights === undefined
+        ? {}
+        : { heightsPerRound: options.cosignatureSweepHeights }),
+      signal: this.#stopping.signal,
+    });
     this.ownOrg = [...options.orgKeys].find(([, key]) => equalBytes(key, options.host.nodeKey))?.[0];
   }
 
@@ -184,6 +235,7 @@ export class Replicator extends EventTarget {
       timeoutMs: this.#timeoutMs,
       onMisbehaviour,
     });
+    await this.#cosignatureSweep.serve(onMisbehaviour);
     this.#onConnect = (evt) => this.#track(this.exchangeHeads(evt.detail).catch(() => undefined));
     host.node.addEventListener('peer:connect', this.#onConnect);
     if (this.#antiEntropyMs > 0) {
@@ -205,7 +257,11 @@ export class Replicator extends EventTarget {
         // Already stopped.
       }
     }
-    await Promise.allSettled([host.node.unhandle(HEADS_PROTOCOL), host.node.unhandle(SYNC_PROTOCOL)]);
+    await Promise.allSettled([
+      host.node.unhandle(HEADS_PROTOCOL),
+      host.node.unhandle(SYNC_PROTOCOL),
+      host.node.unhandle(COSIGNATURES_PROTOCOL),
+    ]);
     await Promise.allSettled([...this.#tasks]);
   }
 
@@ -287,15 +343,21 @@ export class Replicator extends EventTarget {
     source: PeerId | undefined,
   ): Promise<IngestResult> {
     const org = received.org;
-    const nodeKey = this.#orgKeys.get(org);
+    let nodeKey = this.#orgKeys.get(org);
     if (nodeKey === undefined || !equalBytes(received.network, this.#network)) return 'invalid';
+    if (this.#headerKeys !== undefined) {
+      const chosen = await this.#headerKeys(received, source);
+      if (!('key' in chosen)) return chosen.result;
+      nodeKey = chosen.key;
+    }
     try {
-      verifyHeaderSignature(received, nodeKey);
+      // verifyHeaderSignature, with the verifier built once (the network was checked above).
+      verifyNote(received.note, [this.#verifiers.org(this.#network, org, nodeKey)]);
     } catch {
       return 'invalid';
     }
     // Other signature lines were not verified here: they are never stored with the header.
-    const header = orgSignedOnly(received, nodeKey);
+    const header = orgSignedOnly(received, this.#verifiers.org(this.#network, org, nodeKey));
     if (header.size > (this.#bestKnown.get(org) ?? 0)) this.#bestKnown.set(org, header.size);
     if (await this.#store.isFrozen(org)) return 'frozen';
     const state = await this.#store.logState(org);
@@ -325,7 +387,7 @@ export class Replicator extends EventTarget {
     } catch (err) {
       // This node's own storage failing says nothing about the block or whoever sent it.
       if (isLiuhenError(err, 'STORAGE_FAILED') || isLiuhenError(err, 'STORE_CORRUPT')) throw err;
-      if (isLiuhenError(err) || err instanceof NetError) return 'invalid';
+      if (isLiuhenError(err) || err instanceof NetError || isRuleError(err)) return 'invalid';
       throw err;
     }
     this.#emit('accepted', { org, header });
@@ -428,7 +490,7 @@ export class Replicator extends EventTarget {
       timestamp = verifyCosignature(
         message.checkpoint,
         message.signature,
-        cosignatureVerifier(message.witness, witnessKey),
+        this.#verifiers.witness(message.witness, witnessKey),
       ).timestamp;
     } catch {
       return TopicValidatorResult.Reject;
@@ -492,8 +554,12 @@ export class Replicator extends EventTarget {
 
   /** Heads exchange with every connected peer (the periodic anti-entropy round). */
   antiEntropy(): void {
-    for (const peer of this.#host.node.getPeers())
-      this.#track(this.exchangeHeads(peer).catch(() => undefined));
+    const peers = this.#host.node.getPeers();
+    for (const peer of peers) this.#track(this.exchangeHeads(peer).catch(() => undefined));
+    // Cosignatures of held blocks older than the heads, best-scored peers asked first.
+    const score = new Map(peers.map((p) => [p.toString(), this.#host.peerScore(p)]));
+    const ranked = [...peers].sort((a, b) => (score.get(b.toString()) ?? 0) - (score.get(a.toString()) ?? 0));
+    this.#track(this.#cosignatureSweep.round(ranked).catch(() => undefined));
   }
 
   /** Asks `peer` for its heads and offers each: forks become fraud proofs, longer logs are synced. */
@@ -602,7 +668,7 @@ export class Replicator extends EventTarget {
         timestamp = verifyCosignature(
           header.text,
           signature,
-          cosignatureVerifier(signature.name, witnessKey),
+          this.#verifiers.witness(signature.name, witnessKey),
         ).timestamp;
       } catch {
         forged++;
@@ -625,14 +691,49 @@ export class Replicator extends EventTarget {
   #scheduleSync(peer: PeerId, org: string, toSize: number, audit = false): void {
     if (this.#syncing.has(org) || this.#stopping.signal.aborted) return;
     this.#syncing.add(org);
-    const run: Promise<unknown> = audit ? this.audit(peer, org, toSize) : this.syncFrom(peer, org, toSize);
-    const task = run
-      .catch((error: unknown) => {
-        this.#misbehaved(peer, error);
-        this.#emit('sync-failed', { org, peer: peer.toString(), error });
-      })
-      .finally(() => this.#syncing.delete(org));
-    this.#track(task);
+    const run: Promise<unknown> = audit
+      ? this.audit(peer, org, toSize).catch((error: unknown) => {
+          this.#misbehaved(peer, error);
+          this.#emit('sync-failed', { org, peer: peer.toString(), error });
+        })
+      : this.#syncRetrying(peer, org, toSize);
+    this.#track(run.finally(() => this.#syncing.delete(org)));
+  }
+
+  /**
+   * `syncFrom`, continued after a failure the network may have caused (a stream cut short, a
+   * stall, a busy or unreachable peer) from wherever the log then stands: at once after an attempt
+   * that made progress, else after a backoff, and given up (until the next heads exchange) after
+   * `maxSyncRetries` attempts in a row without progress. A peer that lied is never asked again here.
+   */
+  async #syncRetrying(peer: PeerId, org: string, toSize: number): Promise<void> {
+    let failures = 0;
+    for (;;) {
+      const before = (await this.#store.logState(org)).frontier.size;
+      try {
+        await this.syncFrom(peer, org, toSize);
+        return;
+      } catch (error) {
+        const blamed = this.#misbehaved(peer, error);
+        const after = await this.#store
+          .logState(org)
+          .then((s) => s.frontier.size)
+          .catch(() => before);
+        failures = after > before ? 0 : failures + 1;
+        const retry =
+          !blamed && !this.#stopping.signal.aborted && isRetriable(error) && failures < this.#maxSyncRetries;
+        const delayMs = failures === 0 ? 0 : Math.min(this.#syncRetryMs * 2 ** (failures - 1), 30_000);
+        this.#emit('sync-failed', {
+          org,
+          peer: peer.toString(),
+          error,
+          ...(retry ? { retryInMs: delayMs } : {}),
+        });
+        if (!retry) return;
+        if (delayMs > 0) await sleep(delayMs, this.#stopping.signal);
+        if (this.#stopping.signal.aborted) return;
+      }
+    }
   }
 
   /**
@@ -670,37 +771,26 @@ export class Replicator extends EventTarget {
       const fromSize = (await this.#store.logState(org)).frontier.size;
       if (fromSize >= toSize) break;
       let progressed = false;
-      let pending: { header: BlockHeader; entries: Uint8Array[] } | undefined;
-      let expected = fromSize;
-      const frames = request(
-        this.#host.node,
-        peer,
-        SYNC_PROTOCOL,
-        encodeSyncRequest({ org, fromSize, toSize }),
-        { timeoutMs: this.#timeoutMs, maxFrameBytes: MAX_SYNC_FRAME_BYTES, signal: this.#stopping.signal },
-      );
-      for await (const bytes of frames) {
-        const frame = decodeSyncFrame(bytes);
-        const { header } = frame;
-        if (header.org !== org) throw invalidSync(`a block of ${header.org}`);
-        if (header.size > toSize) throw invalidSync(`a block ending at ${header.size}, past ${toSize}`);
-        if (frame.offset !== expected)
-          throw invalidSync(`entries from ${frame.offset}, expected ${expected}`);
-        if (pending === undefined) pending = { header, entries: [] };
-        else if (pending.header.text !== header.text) throw invalidSync('a new header inside a block');
-        pending.entries.push(...frame.entries);
-        expected += frame.entries.length;
-        if (expected < header.size) continue;
-        const result = await this.offer(pending.header, pending.entries, undefined);
-        const complete = pending.header;
-        pending = undefined;
-        if ((result === 'accepted' || result === 'duplicate') && (await this.#takeCosignatures(complete)) > 0)
-          throw invalidSync(`a forged cosignature on ${org} ${complete.height}`);
+      const cancel = new AbortController();
+      // Blocks are received, checked against the request and handed to the store's `prepare`
+      // (entry signatures on worker threads) up to a few blocks ahead of the one being applied.
+      const blocks = readAhead(this.#syncBlocks(peer, org, fromSize, toSize, cancel.signal), {
+        maxItems: this.#syncReadAhead.blocks,
+        maxBytes: this.#syncReadAhead.bytes,
+        sizeOf: (block) => block.bytes,
+        stop: () => cancel.abort(new NetError('NET_STREAM_FAILED', 'sync abandoned')),
+      });
+      for await (const block of blocks) {
+        const result = await this.offer(block.header, block.entries, undefined);
+        const { header } = block;
+        if ((result === 'accepted' || result === 'duplicate') && (await this.#takeCosignatures(header)) > 0)
+          throw invalidSync(`a forged cosignature on ${org} ${header.height}`);
         if (result === 'accepted') {
           accepted++;
           progress(accepted);
           progressed = true;
         } else if (result === 'forked') {
+          await blocks.return();
           await this.audit(peer, org, header.size);
           return accepted;
         } else if (result === 'fraud' || result === 'frozen') {
@@ -709,10 +799,54 @@ export class Replicator extends EventTarget {
           throw invalidSync(`block ${header.height} is ${result}`);
         }
       }
-      if (pending !== undefined) throw invalidSync('the response ended inside a block');
       if (!progressed) break;
     }
     return accepted;
+  }
+
+  /**
+   * One sync request's response as whole blocks, each checked against the request (org, range,
+   * offsets) before its entries are handed to the store to start verifying.
+   */
+  async *#syncBlocks(
+    peer: PeerId,
+    org: string,
+    fromSize: number,
+    toSize: number,
+    cancel: AbortSignal,
+  ): AsyncGenerator<SyncedBlock> {
+    let pending: SyncedBlock | undefined;
+    let expected = fromSize;
+    const frames = request(
+      this.#host.node,
+      peer,
+      SYNC_PROTOCOL,
+      encodeSyncRequest({ org, fromSize, toSize }),
+      {
+        timeoutMs: this.#timeoutMs,
+        maxFrameBytes: MAX_SYNC_FRAME_BYTES,
+        signal: AbortSignal.any([this.#stopping.signal, cancel]),
+      },
+    );
+    for await (const bytes of frames) {
+      const frame = decodeSyncFrame(bytes);
+      const { header } = frame;
+      if (header.org !== org) throw invalidSync(`a block of ${header.org}`);
+      if (header.size > toSize) throw invalidSync(`a block ending at ${header.size}, past ${toSize}`);
+      if (frame.offset !== expected) throw invalidSync(`entries from ${frame.offset}, expected ${expected}`);
+      if (pending === undefined) pending = { header, entries: [], bytes: 0 };
+      else if (pending.header.text !== header.text) throw invalidSync('a new header inside a block');
+      pending.entries.push(...frame.entries);
+      pending.bytes += bytes.byteLength;
+      expected += frame.entries.length;
+      if (expected < header.size) continue;
+      // The header is judged by `offer` (its key may depend on governance); a peer that sends
+      // junk costs at most the read-ahead's worth of entry checks before that refuses it.
+      this.#store.prepare?.(org, { header, envelopes: pending.entries });
+      yield pending;
+      pending = undefined;
+    }
+    if (pending !== undefined) throw invalidSync('the response ended inside a block');
   }
 
   /**
@@ -747,6 +881,43 @@ function invalidSync(detail: string): NetError {
   return new NetError('NET_SYNC_INVALID', detail);
 }
 
+/** A block of a sync response, complete, with the response bytes it took. */
+interface SyncedBlock {
+  readonly header: BlockHeader;
+  readonly entries: Uint8Array[];
+  bytes: number;
+}
+
+/** Failures worth asking the same peer again for: the network's, or the peer's momentary state. */
+const RETRIABLE = new Set<string>([
+  'NET_STREAM_FAILED',
+  'NET_TIMEOUT',
+  'NET_BUSY',
+  'NET_DIAL_FAILED',
+  'NET_REMOTE_ERROR',
+]);
+
+function isRetriable(error: unknown): boolean {
+  return isNetError(error) && RETRIABLE.has(error.code);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 /**
  * The header with up to `cap` of the cosignatures appended, earliest first (the earliest decides
  * first-witnessed times), within the signature lines a note may carry.
@@ -765,9 +936,8 @@ function withEarliest(
   );
 }
 
-/** The header with only the org's own signature line(s), the ones `verifyHeaderSignature` checked. */
-function orgSignedOnly(header: BlockHeader, nodeKey: Uint8Array): BlockHeader {
-  const verifier = orgCheckpointVerifier(header.network, header.org, nodeKey);
+/** The header with only the org's own signature line(s), the ones `verifier` checked. */
+function orgSignedOnly(header: BlockHeader, verifier: NoteVerifier): BlockHeader {
   const own = header.note.signatures.filter(
     (s) => s.name === verifier.name && equalBytes(s.keyHash, verifier.keyHash),
   );

@@ -23,6 +23,23 @@ const STATUS: Partial<Record<string, number>> = {
   STORE_UNAVAILABLE: 503,
   BLOB_CORRUPT: 500,
   STORE_CORRUPT: 500,
+  // Governance (packages/governance GOVERNANCE_ERROR_CODES). A signed action that does not
+  // verify is refused as the request it is; the others are conflicts with the node's log.
+  GOV_SIGNER_NOT_AUTHORITY: 403,
+  GOV_UNDER_THRESHOLD: 403,
+  GOV_SIGNATURE_INVALID: 403,
+  GOV_ACTION_REPLAYED: 409,
+  GOV_ACTION_CONFLICT: 409,
+  GOV_ACTION_OUT_OF_ORDER: 409,
+  GOV_CHAIN_BROKEN: 409,
+  GOV_POSITION_UNKNOWN: 409,
+  GOV_POSITION_MISMATCH: 409,
+  // An append this node may not make under the governance state.
+  ORG_FROZEN: 403,
+  NODE_KEY_RETIRED: 403,
+  NODE_KEY_NOT_YET_VALID: 403,
+  NODE_KEY_UNKNOWN: 403,
+  PARTY_NOT_PERMITTED: 403,
 };
 
 export function httpStatus(code: ErrorCode | string): number {

@@ -23,11 +23,13 @@ import {
   toBase64,
   toHex,
 } from '@liuhen/core';
+import { isGovernanceError } from '@liuhen/governance';
 import type { BlobStore } from '@liuhen/store';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { LedgerNode } from '../ledger-node.ts';
 import type { Replication } from '../replication.ts';
 import { httpStatus } from './errors.ts';
+import { registerGovernanceRoutes } from './governance-routes.ts';
 
 export interface ApiToken {
   /** SHA-256 of the token, hex: the token itself is never stored. */
@@ -138,7 +140,8 @@ export async function createApi(options: ApiOptions) {
     const error = thrown as Error & { validation?: unknown; code?: string; statusCode?: number };
     let code: string;
     let message: string;
-    if (isLiuhenError(error)) {
+    if (isLiuhenError(error) || isGovernanceError(error)) {
+      // Governance codes (GovernanceError, packages/governance) are answered like core's.
       code = error.code;
       message = error.message.startsWith(`${code}: `) ? error.message.slice(code.length + 2) : error.message;
     } else if (error.validation) {
@@ -372,7 +375,10 @@ export async function createApi(options: ApiOptions) {
     },
     async (request: FastifyRequest<{ Params: { sha256: string } }>, reply) => {
       const hash = fromHex(request.params.sha256);
-      if (!(await blobs.has(hash))) fail('BLOB_NOT_FOUND', `no blob ${request.params.sha256}`);
+      // A miss asks the peers (blob protocol): the attachment of a replicated entry that was not
+      // prefetched yet, or whose prefetch found no peer holding it then.
+      if (!(await blobs.has(hash)) && !(await replication?.blobs.fetch(hash)))
+        fail('BLOB_NOT_FOUND', `no blob ${request.params.sha256}`);
       reply.header('content-type', 'application/octet-stream');
       return reply.send(blobs.get(hash));
     },
@@ -384,6 +390,8 @@ export async function createApi(options: ApiOptions) {
     nodeKey: toHex(node.nodeKey),
     log: { size: node.committedSize, height: node.height, pending: node.pending },
     checkpoint: node.latestHeader ? formatNote(node.latestHeader) : null,
+    // The governance position new blocks record (GET /v1/governance has the log).
+    governance: { seq: node.governance.seq, head: toHex(node.governance.head.hash) },
     version: options.version,
     // Every member org's log as this node holds it (replication only).
     ...(replication === undefined
@@ -402,6 +410,8 @@ export async function createApi(options: ApiOptions) {
       denied: replication?.denied() ?? [],
     }),
   );
+
+  registerGovernanceRoutes(app, { node, replication });
 
   app.get(
     '/v1/fraud-proofs',

@@ -1,0 +1,160 @@
+/**
+ * liuhen-replay: an object's verified history for incident review — the timeline, the state at a
+ * time and what was known then, a step-by-step walk, the difference between two steps, and a
+ * self-contained HTML incident file. Exit codes: 0 ok, 1 the trace failed verification (it is
+ * still shown, marked), 2 usage or environment error.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import { leafHash, toHex } from '@liuhen/core';
+import { decodeGenesis } from '@liuhen/governance';
+import { errorCode, parseTime, Replay, TraceError, verifyBundle } from '@liuhen/trace';
+import { Command, CommanderError } from 'commander';
+import { decode, loadAnchor, loadBundleBytes, UsageError } from './evidence.ts';
+import { renderHtml } from './html.ts';
+import { profileFor } from './profiles.ts';
+import { walk } from './stepper.ts';
+import { renderChanges, renderKnown, renderState, renderTimeline, when } from './timeline.ts';
+
+const program = new Command('liuhen-replay')
+  .description("Liuhen (留痕) incident replay: an object's verified history, step by step")
+  .version('0.1.0')
+  .argument('<object>', 'object id, e.g. SZ-WS000123-WS000124#1')
+  .option('--node <url>', 'node API URL to export the bundle from')
+  .option('--token <token>', 'API token (else LIUHEN_TOKEN)')
+  .option('--bundle <file>', 'bundle file (binary or JSON form)')
+  .option('--genesis <file>', 'pin the network: the trusted genesis (CBOR or JSON)')
+  .option('--network-id <hex>', 'pin the network: its id (SHA-256 of the genesis)')
+  .option('--at <time>', 'the moment under review (ISO 8601 or ms): state then, and what was known')
+  .option('--step', 'walk the history one entry at a time, with what each changed')
+  .option('--diff <range>', 'what changed between two steps, A..B (0 is before the first entry)')
+  .option('--html <file>', 'write a self-contained HTML incident file')
+  .option('--json', 'machine-readable output')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+function parseRange(text: string, steps: number): [number, number] {
+  const match = /^(\d+)\.\.(\d+)$/.exec(text);
+  const a = Number(match?.[1]);
+  const b = Number(match?.[2]);
+  if (match === null || a > steps || b > steps) {
+    throw new UsageError('USAGE', `--diff wants A..B with steps between 0 and ${steps}, e.g. 3..7`);
+  }
+  return [a, b];
+}
+
+function profileIdOf(genesis: Uint8Array): string {
+  try {
+    return decodeGenesis(genesis).profile;
+  } catch {
+    return '';
+  }
+}
+
+async function main(object: string, o: Record<string, string | boolean | undefined>): Promise<void> {
+  const anchor = await loadAnchor(
+    { genesis: o.genesis as string | undefined, networkId: o.networkId as string | undefined },
+    false,
+  );
+  const at = o.at === undefined ? undefined : parseTime(o.at as string);
+  const bytes = await loadBundleBytes(object, {
+    ...(o.node === undefined ? {} : { node: o.node as string }),
+    ...(o.token === undefined ? {} : { token: o.token as string }),
+    ...(o.bundle === undefined ? {} : { bundle: o.bundle as string }),
+  });
+  let bundle: ReturnType<typeof decode>;
+  try {
+    bundle = decode(bytes);
+  } catch (error) {
+    if (!(error instanceof TraceError)) throw error;
+    console.error(
+      `error ${error.code}: the bundle is unreadable: ${error.message.replace(`${error.code}: `, '')}`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const profile = await profileFor(profileIdOf(bundle.genesis));
+  const verification = verifyBundle(bundle, {
+    object,
+    ...(anchor === undefined ? {} : { anchor }),
+    ...(profile === undefined ? {} : { profile }),
+    asOf: Math.max(Date.now(), at ?? 0),
+  });
+  const { report } = verification;
+  const replay = new Replay(verification, profile);
+  const moment = at ?? report.entries.reduce((m, e) => Math.max(m, e.firstWitnessed ?? e.time), 0);
+  const atState = at === undefined ? undefined : replay.stateAt(at);
+  const known = replay.knownAt(moment);
+  const diff = o.diff === undefined ? undefined : parseRange(o.diff as string, replay.steps.length);
+  const changes = diff === undefined ? undefined : replay.diff(diff[0], diff[1]);
+
+  if (typeof o.html === 'string') {
+    const leafHashes = new Map(verification.entries.map((t) => [t.idHex, toHex(leafHash(t.envelope))]));
+    const html = renderHtml({
+      report,
+      leafHashes,
+      at: moment,
+      state: (atState ?? replay.stateAt(moment)).state,
+      known,
+    });
+    try {
+      await writeFile(`${o.html}.partial`, html);
+      await rename(`${o.html}.partial`, o.html);
+    } catch (error) {
+      throw new UsageError('FILE_UNWRITABLE', `cannot write ${o.html}: ${(error as Error).message}`);
+    }
+  }
+
+  if (o.json) {
+    const steps = o.step
+      ? [...replay.walk()].map((s) => ({ step: s.step, entry: s.entry.idHex, changes: s.changes }))
+      : undefined;
+    console.log(
+      JSON.stringify(
+        {
+          report,
+          ...(at === undefined || atState === undefined
+            ? {}
+            : { at: { time: at, steps: atState.steps, state: atState.state, known } }),
+          ...(steps === undefined ? {} : { steps }),
+          ...(diff === undefined ? {} : { diff: { from: diff[0], to: diff[1], changes } }),
+          ...(typeof o.html === 'string' ? { html: o.html } : {}),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    if (!o.step) console.log(renderTimeline(report, at));
+    if (o.step) await walk(replay, report.entries, report.findings);
+    if (at !== undefined && atState !== undefined) {
+      console.log(
+        `\n${renderState(`State at ${when(at)} (${atState.steps} of ${replay.steps.length} entries claim a time by then)`, atState.state)}`,
+      );
+      console.log(`\n${renderKnown(report, known)}`);
+    }
+    if (diff !== undefined && changes !== undefined) {
+      console.log(`\n${renderChanges(`Changes from step ${diff[0]} to step ${diff[1]}`, changes)}`);
+    }
+    if (typeof o.html === 'string') console.log(`\nwrote ${o.html}`);
+    if (report.verdict === 'failed') {
+      console.log(
+        `\nverification FAILED (${report.summary.errors} errors): run liuhen-inspect verify for the full report`,
+      );
+    }
+  }
+  process.exitCode = report.verdict === 'failed' ? 1 : 0;
+}
+
+program.action(async (object: string, o) => main(object, o));
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    const code = errorCode(error) ?? 'ERROR';
+    console.error(`error ${code}: ${(error as Error).message.replace(`${code}: `, '')}`);
+    process.exitCode = 2;
+  }
+}

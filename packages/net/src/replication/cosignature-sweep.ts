@@ -1,0 +1,185 @@
+/**
+ * Cosignature anti-entropy (docs/protocol.md §12.3): cosignatures reach a node by gossip, with the
+ * blocks it syncs, and with each org's head on every heads exchange. One made while the node was
+ * down or cut off, of a block it already held and that is no longer the head, would reach it by
+ * none of these. The sweep finds such gaps and fetches them, with bounded work per round:
+ *
+ * - per org, a cursor walks the held log, `heightsPerRound` heights per round (wrapping to the
+ *   first block after the head), so every held checkpoint is examined again and again;
+ * - a held checkpoint lacking the cosignature of some expected witness (every known witness but
+ *   the org itself) is asked for, a run of at most 256 heights per request, from the connected
+ *   peers in turn until none is missing (`/liuhen/cosignatures/1`);
+ * - the answer is the responder's checkpoints of that range, each with the cosignatures it holds.
+ *   A checkpoint that is not the one held at its height is skipped (forks are the heads and sync
+ *   protocols' business); every cosignature line is verified under its witness's key before it
+ *   is stored, and a forged one costs the peer its score.
+ */
+import type { PeerId } from '@libp2p/interface';
+import { type BlockHeader, DEFAULT_MAX_SIGNATURES, withSignatures } from '@liuhen/core';
+import { NetError } from '../errors.ts';
+import { type RequestContext, request, serveRequests } from '../frames.ts';
+import type { Host } from '../host.ts';
+import {
+  COSIGNATURES_PROTOCOL,
+  decodeCosignaturesRequest,
+  decodeCosigned,
+  encodeCosignaturesRequest,
+  encodeCosigned,
+  MAX_COSIGNATURE_HEIGHTS,
+  MAX_SYNC_FRAME_BYTES,
+} from './messages.ts';
+import type { CosignatureRecord, ReplicaStore } from './replica-store.ts';
+
+export interface CosignatureSweepOptions {
+  readonly host: Host;
+  readonly store: ReplicaStore;
+  /** The orgs whose logs are swept. */
+  readonly orgs: () => Iterable<string>;
+  /** The witnesses expected to cosign `org`'s checkpoints. */
+  readonly expectedWitnesses: (org: string) => readonly string[];
+  /**
+   * Verifies the cosignature lines on a header whose checkpoint this node holds and stores the
+   * valid ones; returns how many did not verify.
+   */
+  readonly take: (header: BlockHeader) => Promise<number>;
+  /** Called with an error detected on this side that blames `peer`. */
+  readonly misbehaved: (peer: PeerId, error: unknown) => void;
+  /** Idle limit of one exchange, ms. */
+  readonly timeoutMs: number;
+  /** Held heights examined per org and round (default 1 024). */
+  readonly heightsPerRound?: number;
+  readonly signal: AbortSignal;
+}
+
+export class CosignatureSweep {
+  readonly #options: CosignatureSweepOptions;
+  readonly #heightsPerRound: number;
+  /** org → the next height to examine. */
+  readonly #cursors = new Map<string, number>();
+  #running = false;
+
+  constructor(options: CosignatureSweepOptions) {
+    this.#options = options;
+    this.#heightsPerRound = options.heightsPerRound ?? 1_024;
+  }
+
+  serve(onMisbehaviour: (peer: PeerId, error: NetError) => void): Promise<void> {
+    return serveRequests(
+      this.#options.host.node,
+      COSIGNATURES_PROTOCOL,
+      (body, context) => this.#serve(body, context),
+      { maxFrameBytes: MAX_SYNC_FRAME_BYTES, timeoutMs: this.#options.timeoutMs, onMisbehaviour },
+    );
+  }
+
+  async *#serve(body: Uint8Array, context: RequestContext): AsyncGenerator<Uint8Array> {
+    let asked: ReturnType<typeof decodeCosignaturesRequest>;
+    try {
+      asked = decodeCosignaturesRequest(body);
+    } catch (error) {
+      this.#options.misbehaved(context.peer, error);
+      throw error;
+    }
+    const { store } = this.#options;
+    for (let height = asked.fromHeight; height <= asked.toHeight; height++) {
+      const header = await store.headerAt(asked.org, height);
+      if (header === undefined) return;
+      const records = await store.cosignaturesOf(asked.org, header.text);
+      if (records.length > 0) yield encodeCosigned(withEarliest(header, records));
+    }
+  }
+
+  /** One round: examines the next heights of every org's log, fetching what is missing from `peers`. */
+  async round(peers: readonly PeerId[]): Promise<void> {
+    if (this.#running || peers.length === 0) return;
+    this.#running = true;
+    try {
+      for (const org of this.#options.orgs()) {
+        if (this.#options.signal.aborted) return;
+        await this.#sweep(org, peers);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #sweep(org: string, peers: readonly PeerId[]): Promise<void> {
+    const head = (await this.#options.store.logState(org)).header?.height ?? 0;
+    if (head === 0) return;
+    let cursor = this.#cursors.get(org) ?? 1;
+    if (cursor > head) cursor = 1;
+    const end = Math.min(head, cursor + this.#heightsPerRound - 1);
+    for (let from = cursor; from <= end; from += MAX_COSIGNATURE_HEIGHTS) {
+      const to = Math.min(end, from + MAX_COSIGNATURE_HEIGHTS - 1);
+      let missing = await this.#incomplete(org, from, to);
+      for (const peer of peers) {
+        if (missing.length === 0 || this.#options.signal.aborted) break;
+        try {
+          await this.#fetch(peer, org, missing[0] as number, missing.at(-1) as number);
+        } catch (error) {
+          this.#options.misbehaved(peer, error);
+        }
+        missing = await this.#incomplete(org, from, to);
+      }
+    }
+    this.#cursors.set(org, end >= head ? 1 : end + 1);
+  }
+
+  /** Held heights in `from … to` whose checkpoint lacks the cosignature of an expected witness. */
+  async #incomplete(org: string, from: number, to: number): Promise<number[]> {
+    const { store } = this.#options;
+    const expected = this.#options.expectedWitnesses(org);
+    if (expected.length === 0) return [];
+    const missing: number[] = [];
+    for (let height = from; height <= to; height++) {
+      const header = await store.headerAt(org, height);
+      if (header === undefined) break;
+      const held = new Set((await store.cosignaturesOf(org, header.text)).map((r) => r.witness));
+      if (expected.some((w) => !held.has(w))) missing.push(height);
+    }
+    return missing;
+  }
+
+  async #fetch(peer: PeerId, org: string, fromHeight: number, toHeight: number): Promise<void> {
+    const { host, store } = this.#options;
+    const frames = request(
+      host.node,
+      peer,
+      COSIGNATURES_PROTOCOL,
+      encodeCosignaturesRequest({ org, fromHeight, toHeight }),
+      {
+        timeoutMs: this.#options.timeoutMs,
+        maxFrameBytes: MAX_SYNC_FRAME_BYTES,
+        signal: this.#options.signal,
+      },
+    );
+    let count = 0;
+    let last = fromHeight - 1;
+    for await (const bytes of frames) {
+      const header = decodeCosigned(bytes);
+      if (
+        ++count > toHeight - fromHeight + 1 ||
+        header.org !== org ||
+        header.height <= last ||
+        header.height > toHeight
+      )
+        throw new NetError('NET_MESSAGE_MALFORMED', 'cosigned checkpoints outside the heights asked for');
+      last = header.height;
+      const held = await store.headerAt(org, header.height);
+      if (held?.text !== header.text) continue;
+      if ((await this.#options.take(header)) > 0)
+        throw new NetError('NET_MESSAGE_MALFORMED', `a forged cosignature on ${org} ${header.height}`);
+    }
+  }
+}
+
+/** The header with the cosignatures appended, earliest first, within the lines a note may carry. */
+function withEarliest(header: BlockHeader, records: readonly CosignatureRecord[]): BlockHeader {
+  const room = DEFAULT_MAX_SIGNATURES - header.note.signatures.length;
+  if (records.length === 0 || room <= 0) return header;
+  const earliest = [...records].sort((a, b) => a.timestamp - b.timestamp).slice(0, room);
+  return withSignatures(
+    header,
+    earliest.map((r) => r.signature),
+  );
+}

@@ -6,8 +6,8 @@
  * messages would not even be validated). With those keys the test joins the network (right PSK,
  * admitted by every gater) and attacks two honest `liuhen-node` daemons:
  *
- * - request/response protocols: random bytes, truncated frames, oversized frames, unknown frame
- *   types, well-framed garbage;
+ * - request/response protocols (heads, sync, cosignatures, blob): random bytes, truncated frames,
+ *   oversized frames, unknown frame types, well-framed garbage;
  * - gossip topics: random bytes, and valid CBOR that lies — a bad header signature, a bad entry
  *   signature, a wrong network id, an unknown org, an operator never appointed, a forged
  *   cosignature, a cosignature of another network, a forged fraud proof;
@@ -45,6 +45,8 @@ import {
   withSignatures,
 } from '../packages/core/src/index.ts';
 import {
+  BLOB_PROTOCOL,
+  COSIGNATURES_PROTOCOL,
   decodeHeadsResponse,
   decodeSyncRequest,
   encodeGossipBlock,
@@ -176,7 +178,7 @@ describe('a hostile member', () => {
       'an END frame as the request': [frame(0x01)],
     };
     const outcomes: string[] = [];
-    for (const protocol of [HEADS_PROTOCOL, SYNC_PROTOCOL])
+    for (const protocol of [HEADS_PROTOCOL, SYNC_PROTOCOL, COSIGNATURES_PROTOCOL, BLOB_PROTOCOL])
       for (const [what, chunks] of Object.entries(junk)) {
         const outcome = await raw(host, water, protocol, chunks);
         outcomes.push(`${protocol} ${what}: ${outcome}`);

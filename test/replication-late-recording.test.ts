@@ -123,10 +123,18 @@ describe('late recording', () => {
         `${org}: entry claimed ${new Date(claims.late).toISOString()}, first witnessed ${witness.firstWitnessedAt}: late by ${((witness.lagMs as number) / HOUR).toFixed(2)} h`,
       );
     }
-    // Both nodes know the same first-witnessed time for each entry.
-    for (const name of Object.keys(acks))
-      expect(seen.get(`gas/${name}`)?.witness?.firstWitnessed).toBe(
-        seen.get(`water/${name}`)?.witness?.firstWitnessed,
-      );
+    // Both nodes come to know the same first-witnessed time for each entry (a cosignature may
+    // still be on its way to one of them when the other has it).
+    await eventually('the same first-witnessed times on both nodes', async () => {
+      for (const [name, ack] of Object.entries(acks)) {
+        const [onGas, onWater] = await Promise.all(
+          ['gas', 'water'].map((org) => net.get<EntryJson>(org, `/v1/entries/${ack.id}`)),
+        );
+        const a = onGas?.witness?.firstWitnessed;
+        const b = onWater?.witness?.firstWitnessed;
+        if (a !== b) return `${name}: gas ${a}, water ${b}`;
+      }
+      return undefined;
+    });
   });
 });

@@ -50,10 +50,13 @@ describe('docs/protocol.md §12', () => {
       Uint8Array.of(1, FRAME_END),
     );
     expect(hexAfter('the whole response for the 5-byte blob `hello`')).toBe(toHex(response));
-    const cosignatures = encodeCosignaturesRequest({ org: 'a', fromHeight: 1, toHeight: 256 });
+    const asked = { org: 'a', fromHeight: 1, toHeight: 256, missing: ['b', 'c'] };
+    const cosignatures = encodeCosignaturesRequest(asked);
     expect(hexAfter('the request for org `a`, heights 1 to 256')).toBe(toHex(cosignatures));
-    expect(section).toContain(`heights 1 to 256 (${cosignatures.byteLength} bytes)`);
-    expect(decodeCosignaturesRequest(cosignatures)).toEqual({ org: 'a', fromHeight: 1, toHeight: 256 });
-    expect(() => encodeCosignaturesRequest({ org: 'a', fromHeight: 1, toHeight: 257 })).toThrow();
+    expect(section).toContain(`witnesses \`b\` and \`c\` (${cosignatures.byteLength} bytes)`);
+    expect(decodeCosignaturesRequest(cosignatures)).toEqual(asked);
+    expect(() => encodeCosignaturesRequest({ ...asked, toHeight: 257 })).toThrow();
+    expect(() => encodeCosignaturesRequest({ ...asked, missing: ['c', 'b'] })).toThrow();
+    expect(() => encodeCosignaturesRequest({ ...asked, missing: [] })).toThrow();
   });
 });

@@ -7,9 +7,11 @@
  * - per org, a cursor walks the held log, `heightsPerRound` heights per round (wrapping to the
  *   first block after the head), so every held checkpoint is examined again and again;
  * - a held checkpoint lacking the cosignature of some expected witness (every known witness but
- *   the org itself) is asked for, a run of at most 256 heights per request, from the connected
- *   peers in turn until none is missing (`/liuhen/cosignatures/1`);
- * - the answer is the responder's checkpoints of that range, each with the cosignatures it holds.
+ *   the org itself) is asked for, a run of at most 256 heights per request naming the witnesses
+ *   lacking, from the connected peers in turn until none is missing, at most `requestsPerRound`
+ *   requests a round (`/liuhen/cosignatures/1`);
+ * - the answer is the responder's checkpoints of that range with the cosignatures it holds by
+ *   those witnesses (a witness that never cosigned costs an empty answer, not a transfer).
  *   A checkpoint that is not the one held at its height is skipped (forks are the heads and sync
  *   protocols' business); every cosignature line is verified under its witness's key before it
  *   is stored, and a forged one costs the peer its score.
@@ -21,11 +23,13 @@ import { type RequestContext, request, serveRequests } from '../frames.ts';
 import type { Host } from '../host.ts';
 import {
   COSIGNATURES_PROTOCOL,
+  type CosignaturesRequest,
   decodeCosignaturesRequest,
   decodeCosigned,
   encodeCosignaturesRequest,
   encodeCosigned,
   MAX_COSIGNATURE_HEIGHTS,
+  MAX_MISSING_WITNESSES,
   MAX_SYNC_FRAME_BYTES,
 } from './messages.ts';
 import type { CosignatureRecord, ReplicaStore } from './replica-store.ts';
@@ -48,12 +52,16 @@ export interface CosignatureSweepOptions {
   readonly timeoutMs: number;
   /** Held heights examined per org and round (default 1 024). */
   readonly heightsPerRound?: number;
+  /** Requests per round, all orgs and peers together (default 16). */
+  readonly requestsPerRound?: number;
   readonly signal: AbortSignal;
 }
 
 export class CosignatureSweep {
   readonly #options: CosignatureSweepOptions;
   readonly #heightsPerRound: number;
+  readonly #requestsPerRound: number;
+  #requests = 0;
   /** org → the next height to examine. */
   readonly #cursors = new Map<string, number>();
   #running = false;
@@ -61,6 +69,7 @@ export class CosignatureSweep {
   constructor(options: CosignatureSweepOptions) {
     this.#options = options;
     this.#heightsPerRound = options.heightsPerRound ?? 1_024;
+    this.#requestsPerRound = options.requestsPerRound ?? 16;
   }
 
   serve(onMisbehaviour: (peer: PeerId, error: NetError) => void): Promise<void> {
@@ -81,10 +90,13 @@ export class CosignatureSweep {
       throw error;
     }
     const { store } = this.#options;
+    const wanted = new Set(asked.missing);
     for (let height = asked.fromHeight; height <= asked.toHeight; height++) {
       const header = await store.headerAt(asked.org, height);
       if (header === undefined) return;
-      const records = await store.cosignaturesOf(asked.org, header.text);
+      const records = (await store.cosignaturesOf(asked.org, header.text)).filter((r) =>
+        wanted.has(r.witness),
+      );
       if (records.length > 0) yield encodeCosigned(withEarliest(header, records));
     }
   }
@@ -93,6 +105,7 @@ export class CosignatureSweep {
   async round(peers: readonly PeerId[]): Promise<void> {
     if (this.#running || peers.length === 0) return;
     this.#running = true;
+    this.#requests = 0;
     try {
       for (const org of this.#options.orgs()) {
         if (this.#options.signal.aborted) return;
@@ -111,48 +124,60 @@ export class CosignatureSweep {
     const end = Math.min(head, cursor + this.#heightsPerRound - 1);
     for (let from = cursor; from <= end; from += MAX_COSIGNATURE_HEIGHTS) {
       const to = Math.min(end, from + MAX_COSIGNATURE_HEIGHTS - 1);
-      let missing = await this.#incomplete(org, from, to);
+      let gaps = await this.#incomplete(org, from, to);
       for (const peer of peers) {
-        if (missing.length === 0 || this.#options.signal.aborted) break;
+        if (gaps.heights.length === 0 || this.#options.signal.aborted) break;
+        if (this.#requests++ >= this.#requestsPerRound) break;
         try {
-          await this.#fetch(peer, org, missing[0] as number, missing.at(-1) as number);
+          await this.#fetch(peer, {
+            org,
+            fromHeight: gaps.heights[0] as number,
+            toHeight: gaps.heights.at(-1) as number,
+            missing: gaps.witnesses,
+          });
         } catch (error) {
           this.#options.misbehaved(peer, error);
         }
-        missing = await this.#incomplete(org, from, to);
+        gaps = await this.#incomplete(org, from, to);
       }
     }
     this.#cursors.set(org, end >= head ? 1 : end + 1);
   }
 
-  /** Held heights in `from … to` whose checkpoint lacks the cosignature of an expected witness. */
-  async #incomplete(org: string, from: number, to: number): Promise<number[]> {
+  /**
+   * Held heights in `from … to` whose checkpoint lacks the cosignature of an expected witness,
+   * and those witnesses (at most MAX_MISSING_WITNESSES, in ascending order).
+   */
+  async #incomplete(
+    org: string,
+    from: number,
+    to: number,
+  ): Promise<{ heights: number[]; witnesses: string[] }> {
     const { store } = this.#options;
     const expected = this.#options.expectedWitnesses(org);
-    if (expected.length === 0) return [];
-    const missing: number[] = [];
+    const heights: number[] = [];
+    const witnesses = new Set<string>();
+    if (expected.length === 0) return { heights, witnesses: [] };
     for (let height = from; height <= to; height++) {
       const header = await store.headerAt(org, height);
       if (header === undefined) break;
       const held = new Set((await store.cosignaturesOf(org, header.text)).map((r) => r.witness));
-      if (expected.some((w) => !held.has(w))) missing.push(height);
+      const lacking = expected.filter((w) => !held.has(w));
+      if (lacking.length === 0) continue;
+      heights.push(height);
+      for (const w of lacking) witnesses.add(w);
     }
-    return missing;
+    return { heights, witnesses: [...witnesses].sort().slice(0, MAX_MISSING_WITNESSES) };
   }
 
-  async #fetch(peer: PeerId, org: string, fromHeight: number, toHeight: number): Promise<void> {
+  async #fetch(peer: PeerId, asked: CosignaturesRequest): Promise<void> {
     const { host, store } = this.#options;
-    const frames = request(
-      host.node,
-      peer,
-      COSIGNATURES_PROTOCOL,
-      encodeCosignaturesRequest({ org, fromHeight, toHeight }),
-      {
-        timeoutMs: this.#options.timeoutMs,
-        maxFrameBytes: MAX_SYNC_FRAME_BYTES,
-        signal: this.#options.signal,
-      },
-    );
+    const { org, fromHeight, toHeight } = asked;
+    const frames = request(host.node, peer, COSIGNATURES_PROTOCOL, encodeCosignaturesRequest(asked), {
+      timeoutMs: this.#options.timeoutMs,
+      maxFrameBytes: MAX_SYNC_FRAME_BYTES,
+      signal: this.#options.signal,
+    });
     let count = 0;
     let last = fromHeight - 1;
     for await (const bytes of frames) {

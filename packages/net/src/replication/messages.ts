@@ -242,16 +242,24 @@ export function decodeSyncFrame(
 
 // ---- cosignatures ------------------------------------------------------------------------
 
-/** Cosignatures of `org`'s checkpoints at block heights `from … to` (inclusive). */
+/**
+ * Cosignatures of `org`'s checkpoints at block heights `from … to` (inclusive) by the witnesses
+ * named in `missing` (those the requester lacks for some checkpoint of the range).
+ */
 export interface CosignaturesRequest {
   readonly org: string;
   readonly fromHeight: number;
   readonly toHeight: number;
+  readonly missing: readonly string[];
 }
 
+/** Most witness names in one cosignatures request (the signature lines a note may carry). */
+export const MAX_MISSING_WITNESSES = 100;
+
 /**
- * Cosignatures request: `{ "type": "cosignatures-request", "org": text, "from": uint, "to": uint }`,
- * block heights, `1 ≤ from ≤ to < from + 256`.
+ * Cosignatures request: `{ "type": "cosignatures-request", "org": text, "from": uint, "to": uint,
+ * "missing": [text …] }`, block heights `1 ≤ from ≤ to < from + 256`, 1 to 100 distinct witness
+ * names in ascending order.
  */
 export function encodeCosignaturesRequest(request: CosignaturesRequest): Uint8Array {
   checkCosignaturesRequest(request);
@@ -260,6 +268,7 @@ export function encodeCosignaturesRequest(request: CosignaturesRequest): Uint8Ar
     org: request.org,
     from: request.fromHeight,
     to: request.toHeight,
+    missing: [...request.missing],
   });
 }
 
@@ -271,15 +280,25 @@ function checkCosignaturesRequest(request: CosignaturesRequest): CosignaturesReq
     malformed('heights must satisfy 1 ≤ from ≤ to');
   if (request.toHeight - request.fromHeight >= MAX_COSIGNATURE_HEIGHTS)
     malformed(`at most ${MAX_COSIGNATURE_HEIGHTS} heights per request`);
+  const { missing } = request;
+  if (!Array.isArray(missing) || missing.length === 0 || missing.length > MAX_MISSING_WITNESSES)
+    malformed(`missing names 1 to ${MAX_MISSING_WITNESSES} witnesses`);
+  for (const [i, name] of missing.entries()) {
+    if (typeof name !== 'string' || name === '' || name.length > 256 || /[\s+]/.test(name))
+      malformed('a witness name is not a key name');
+    if (i > 0 && (missing[i - 1] as string) >= name) malformed('missing is not in ascending order');
+  }
   return request;
 }
 
 export function decodeCosignaturesRequest(bytes: Uint8Array): CosignaturesRequest {
-  const value = decodeMap(bytes, 'cosignatures-request', ['org', 'from', 'to'], 256);
+  const value = decodeMap(bytes, 'cosignatures-request', ['org', 'from', 'to', 'missing'], 16 * 1024);
+  if (!Array.isArray(value.missing)) malformed('missing is not an array');
   return checkCosignaturesRequest({
     org: org(value.org),
     fromHeight: size(value.from, 'from'),
     toHeight: size(value.to, 'to'),
+    missing: value.missing as string[],
   });
 }
 

@@ -25,6 +25,7 @@ import {
   toHex,
 } from '@liuhen/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBundle, verifyBundle } from '../packages/trace/src/index.ts';
 import {
   cli,
   cliAsync,
@@ -442,6 +443,38 @@ describe("a pipe segment's construction history", () => {
     // A proof fails against another node key: the check is not vacuous.
     const found = await getEntry(history[3]?.ack.id as string, true);
     expect(() => checkEntryProof(found.json, generateKeyPair().publicKey, network)).toThrow(/NOTE_UNSIGNED/);
+  });
+
+  it('exports the segment as a bundle that verifies offline against the network id alone', async () => {
+    const url = new URL(`/v1/objects/${encodeURIComponent(SEGMENT)}/bundle`, node.url);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${appToken}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/cbor');
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bundle = decodeBundle(bytes);
+    const { report } = verifyBundle(bundle, { object: SEGMENT, anchor: { networkId: network } });
+    expect(report.anchored).toBe(true);
+    const trace = await getTrace(SEGMENT);
+    expect(report.entries.map((e) => e.id).sort()).toEqual(trace.json.entries.map((e) => e.id).sort());
+    // Integrity holds: no finding about encoding, signatures, proofs, checkpoints or the DAG.
+    const integrity = report.findings.filter((f) =>
+      /SIGNATURE|INCLUSION|PROOF|CHECKPOINT|ENCODING|PARENT|GENESIS/.test(f.code),
+    );
+    expect(integrity.map((f) => `${f.code}: ${f.message}`)).toEqual([]);
+    // One flipped byte anywhere in an entry is caught and named.
+    const tampered = bytes.slice();
+    const firstEntry = bundle.logs[0]?.entries[0]?.envelope as Uint8Array;
+    const at = Buffer.from(tampered).indexOf(Buffer.from(firstEntry)) + firstEntry.length - 70;
+    tampered[at] = (tampered[at] as number) ^ 1;
+    const after = verifyBundle(decodeBundle(tampered), { object: SEGMENT, anchor: { networkId: network } });
+    expect(after.report.verdict).toBe('failed');
+    expect(after.report.summary.errors).toBeGreaterThan(report.summary.errors);
+
+    const missing = await fetch(new URL('/v1/objects/seg%3Anothing/bundle', node.url), {
+      headers: { authorization: `Bearer ${appToken}` },
+    });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as ApiError).error.code).toBe('NOT_FOUND');
   });
 });
 
@@ -927,6 +960,14 @@ describe('the CLI against the running node', () => {
       new RegExp(`${api.log.size} entries, ${api.log.height} blocks, 0 pending`),
     );
     expect(JSON.parse(object.stdout)).toEqual((await getTrace(SEGMENT)).json);
+
+    const bundleFile = join(prepared.dir, 'segment.bundle');
+    const exported = await cliAsync(['export', SEGMENT, '--out', bundleFile, ...remote()]);
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(decodeBundle(new Uint8Array(readFileSync(bundleFile))).object).toBe(SEGMENT);
+    const none = await cliAsync(['export', 'seg:nothing', '--out', bundleFile, ...remote()]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/NOT_FOUND/);
 
     const recordFile = join(prepared.dir, 'record.json');
     writeFileSync(

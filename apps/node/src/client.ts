@@ -35,3 +35,30 @@ export async function call<T>(target: Target, method: string, path: string, body
   }
   return json as T;
 }
+
+/** GET of a binary resource (e.g. a bundle); a refusal is reported with the node's own code. */
+export async function fetchBytes(target: Target, path: string): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, target.url), {
+      headers: { authorization: `Bearer ${target.token}` },
+    });
+  } catch (cause) {
+    throw new LiuhenError(
+      'CONFIG_INVALID',
+      `cannot reach the node at ${target.url}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  if (!response.ok) {
+    const json = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+    const code = json.error?.code ?? 'REQUEST_INVALID';
+    const error = new LiuhenError('REQUEST_INVALID', json.error?.message ?? `HTTP ${response.status}`);
+    Object.defineProperty(error, 'code', { value: code });
+    error.message = `${code}: ${json.error?.message ?? `HTTP ${response.status}`}`;
+    throw error;
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}

@@ -56,7 +56,7 @@ import { BlobStore, LedgerStore } from '@liuhen/store';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import { dataDirOption, jsonOption, passphraseOption, print, remote, target } from './cli-common.ts';
-import { call } from './client.ts';
+import { call, fetchBytes } from './client.ts';
 import { registerGovernanceCommands } from './governance-cli.ts';
 
 const program = new Command('liuhen-node')
@@ -537,6 +537,23 @@ remote(program.command('object').description("an object's trace in causal order"
         )
         .join('\n'),
     );
+  });
+
+remote(
+  program
+    .command('export')
+    .description("an object's offline-verifiable bundle (protocol §14), for liuhen-inspect"),
+)
+  .argument('<object>', 'object id')
+  .requiredOption('--out <file>', 'where to write the bundle')
+  .option('--attachments', "include the attachments' bytes")
+  .action(async (object, o) => {
+    const bytes = await fetchBytes(
+      target(o),
+      `/v1/objects/${encodeURIComponent(object)}/bundle${o.attachments ? '?attachments=1' : ''}`,
+    );
+    writeFileSync(o.out, bytes);
+    process.stdout.write(`${o.out}: bundle of ${object}, ${bytes.length} bytes\n`);
   });
 
 program

@@ -28,6 +28,7 @@ import type { BlobStore } from '@liuhen/store';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { LedgerNode } from '../ledger-node.ts';
 import type { Replication } from '../replication.ts';
+import { registerBundleRoute } from './bundle-route.ts';
 import { httpStatus } from './errors.ts';
 import { registerGovernanceRoutes } from './governance-routes.ts';
 
@@ -412,6 +413,7 @@ export async function createApi(options: ApiOptions) {
   );
 
   registerGovernanceRoutes(app, { node, replication });
+  registerBundleRoute(app, { node, blobs, replication });
 
   app.get(
     '/v1/fraud-proofs',

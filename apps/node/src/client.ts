@@ -6,10 +6,9 @@ export interface Target {
   token: string;
 }
 
-export async function call<T>(target: Target, method: string, path: string, body?: unknown): Promise<T> {
-  let response: Response;
+async function send(target: Target, method: string, path: string, body?: unknown): Promise<Response> {
   try {
-    response = await fetch(new URL(path, target.url), {
+    return await fetch(new URL(path, target.url), {
       method,
       headers: {
         authorization: `Bearer ${target.token}`,
@@ -24,41 +23,30 @@ export async function call<T>(target: Target, method: string, path: string, body
       { cause },
     );
   }
-  const json = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-  if (!response.ok) {
-    const code = json.error?.code ?? 'REQUEST_INVALID';
-    const error = new LiuhenError('REQUEST_INVALID', json.error?.message ?? `HTTP ${response.status}`);
-    // Keep the node's own code, in the code and in the message: the CLI prints what the API said.
-    Object.defineProperty(error, 'code', { value: code });
-    error.message = `${code}: ${json.error?.message ?? `HTTP ${response.status}`}`;
-    throw error;
-  }
+}
+
+/** The node's refusal as an error that carries the node's own code. */
+function refusal(response: Response, json: { error?: { code: string; message: string } }): LiuhenError {
+  const code = json.error?.code ?? 'REQUEST_INVALID';
+  const error = new LiuhenError('REQUEST_INVALID', json.error?.message ?? `HTTP ${response.status}`);
+  // Keep the node's own code, in the code and in the message: the CLI prints what the API said.
+  Object.defineProperty(error, 'code', { value: code });
+  error.message = `${code}: ${json.error?.message ?? `HTTP ${response.status}`}`;
+  return error;
+}
+
+type ErrorBody = { error?: { code: string; message: string } };
+
+export async function call<T>(target: Target, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await send(target, method, path, body);
+  const json = (await response.json().catch(() => ({}))) as ErrorBody;
+  if (!response.ok) throw refusal(response, json);
   return json as T;
 }
 
 /** GET of a binary resource (e.g. a bundle); a refusal is reported with the node's own code. */
 export async function fetchBytes(target: Target, path: string): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, target.url), {
-      headers: { authorization: `Bearer ${target.token}` },
-    });
-  } catch (cause) {
-    throw new LiuhenError(
-      'CONFIG_INVALID',
-      `cannot reach the node at ${target.url}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  if (!response.ok) {
-    const json = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-    const code = json.error?.code ?? 'REQUEST_INVALID';
-    const error = new LiuhenError('REQUEST_INVALID', json.error?.message ?? `HTTP ${response.status}`);
-    Object.defineProperty(error, 'code', { value: code });
-    error.message = `${code}: ${json.error?.message ?? `HTTP ${response.status}`}`;
-    throw error;
-  }
+  const response = await send(target, 'GET', path);
+  if (!response.ok) throw refusal(response, (await response.json().catch(() => ({}))) as ErrorBody);
   return new Uint8Array(await response.arrayBuffer());
 }

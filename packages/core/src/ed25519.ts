@@ -40,14 +40,21 @@ function lessThan(a: Uint8Array, offset: number, b: Uint8Array, maskTopBit: bool
   return false;
 }
 
+/** Keys that passed the point checks: each costs ~2 ms here, and the same keys recur constantly. */
+const validatedKeys = new Set<string>();
+const VALIDATED_LIMIT = 65536;
+
 /**
  * Validates a public key for enrolment: 32 bytes, canonical, not small-order, torsion-free.
- * Returns the same bytes, so callers can write `const key = importPublicKey(raw)`.
+ * Returns the same bytes, so callers can write `const key = importPublicKey(raw)`. A key that
+ * passed once is remembered; a refused one is checked (and refused) again each time.
  */
 export function importPublicKey(raw: Uint8Array): Uint8Array {
   if (!(raw instanceof Uint8Array) || raw.length !== PUBLIC_KEY_SIZE) {
     throw new LiuhenError('KEY_LENGTH', `public key must be ${PUBLIC_KEY_SIZE} bytes`);
   }
+  const id = toHex(raw);
+  if (validatedKeys.has(id)) return raw;
   let point: Point;
   try {
     // Strict decoding is RFC 8032 §5.1.3: y < p, and x = 0 must carry a zero sign bit.
@@ -57,19 +64,9 @@ export function importPublicKey(raw: Uint8Array): Uint8Array {
   }
   if (point.isSmallOrder()) throw new LiuhenError('KEY_SMALL_ORDER');
   if (!point.isTorsionFree()) throw new LiuhenError('KEY_MIXED_ORDER');
-  return raw;
-}
-
-/** Memo of keys that passed `importPublicKey`, so verification pays the point checks once. */
-const validatedKeys = new Map<string, true>();
-const VALIDATED_LIMIT = 65536;
-
-function assertValidatedKey(publicKey: Uint8Array): void {
-  const id = toHex(publicKey);
-  if (validatedKeys.has(id)) return;
-  importPublicKey(publicKey);
   if (validatedKeys.size >= VALIDATED_LIMIT) validatedKeys.clear();
-  validatedKeys.set(id, true);
+  validatedKeys.add(id);
+  return raw;
 }
 
 /**
@@ -100,7 +97,7 @@ export function verifySignature(
   options: VerifyOptions = {},
 ): boolean {
   const backend = options.backend ?? defaultBackend;
-  assertValidatedKey(publicKey);
+  importPublicKey(publicKey);
   if (signaturePrecheck(signature) !== undefined) return false;
   return backend.ed25519VerifyRaw(publicKey, message, signature);
 }

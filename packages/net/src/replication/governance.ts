@@ -14,17 +14,11 @@
  */
 import { type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
-import {
-  type BlockHeader,
-  type CborValue,
-  decodeCanonical,
-  encodeCanonical,
-  isCborMap,
-  toHex,
-} from '@liuhen/core';
+import { type BlockHeader, type CborValue, encodeCanonical, toHex } from '@liuhen/core';
 import { isNetError, NetError } from '../errors.ts';
 import { type RequestContext, requestAll, serveRequests } from '../frames.ts';
 import type { Host } from '../host.ts';
+import { decodeMap, malformed } from './messages.ts';
 
 export const GOVERNANCE_PROTOCOL = '/liuhen/governance/1';
 /** Largest signed action (the governance package's `MAX_SIGNED_ACTION_BYTES`). */
@@ -62,32 +56,6 @@ export interface GovernanceResponse {
   readonly actions: readonly Uint8Array[];
 }
 
-function malformed(detail: string, cause?: unknown): never {
-  throw new NetError('NET_MESSAGE_MALFORMED', detail, cause === undefined ? undefined : { cause });
-}
-
-function decodeMessage(
-  bytes: Uint8Array,
-  type: string,
-  keys: readonly string[],
-  maxBytes: number,
-): { [key: string]: CborValue } {
-  if (bytes.byteLength > maxBytes) malformed(`${type}: ${bytes.byteLength} > ${maxBytes} bytes`);
-  let value: CborValue;
-  try {
-    value = decodeCanonical(bytes, { maxBytes, maxDepth: 2 });
-  } catch (cause) {
-    malformed(`${type}: ${(cause as Error).message}`, cause);
-  }
-  if (!isCborMap(value)) malformed(`${type}: not a map`);
-  const present = Object.keys(value).sort();
-  const wanted = ['type', ...keys].sort();
-  if (present.length !== wanted.length || present.some((k, i) => k !== wanted[i]))
-    malformed(`${type}: expected the keys ${wanted.join(', ')}`);
-  if (value.type !== type) malformed(`expected a ${type} message, got ${String(value.type)}`);
-  return value;
-}
-
 function position(value: CborValue | undefined, what: string, min: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
     malformed(`${what} is not an integer ≥ ${min}`);
@@ -113,7 +81,7 @@ export function encodeGovernanceRequest(request: GovernanceRequest): Uint8Array 
 }
 
 export function decodeGovernanceRequest(bytes: Uint8Array): GovernanceRequest {
-  const value = decodeMessage(bytes, 'governance-request', ['from', 'to'], MAX_GOVERNANCE_REQUEST_BYTES);
+  const value = decodeMap(bytes, 'governance-request', ['from', 'to'], MAX_GOVERNANCE_REQUEST_BYTES);
   return checkRequest({ from: position(value.from, 'from', 1), to: position(value.to, 'to', 1) });
 }
 
@@ -137,12 +105,7 @@ export function encodeGovernanceResponse(response: GovernanceResponse): Uint8Arr
  * (head ≥ from − 1 + the number of actions).
  */
 export function decodeGovernanceResponse(bytes: Uint8Array, request?: GovernanceRequest): GovernanceResponse {
-  const value = decodeMessage(
-    bytes,
-    'governance-actions',
-    ['head', 'actions'],
-    MAX_GOVERNANCE_RESPONSE_BYTES,
-  );
+  const value = decodeMap(bytes, 'governance-actions', ['head', 'actions'], MAX_GOVERNANCE_RESPONSE_BYTES);
   const head = position(value.head, 'head', 0);
   if (!Array.isArray(value.actions) || value.actions.length > MAX_GOVERNANCE_ACTIONS)
     malformed('actions is not a bounded array');
@@ -162,9 +125,7 @@ export function encodeGossipAction(action: Uint8Array): Uint8Array {
 }
 
 export function decodeGossipAction(bytes: Uint8Array): Uint8Array {
-  return actionBytes(
-    decodeMessage(bytes, 'governance-action', ['action'], MAX_GOVERNANCE_GOSSIP_BYTES).action,
-  );
+  return actionBytes(decodeMap(bytes, 'governance-action', ['action'], MAX_GOVERNANCE_GOSSIP_BYTES).action);
 }
 
 // ---- the log and the replicator -----------------------------------------------------------

@@ -91,11 +91,12 @@ export interface GossipCosignature {
   readonly signature: NoteSignature;
 }
 
-function malformed(detail: string, cause?: unknown): never {
+export function malformed(detail: string, cause?: unknown): never {
   throw new NetError('NET_MESSAGE_MALFORMED', detail, cause === undefined ? undefined : { cause });
 }
 
-function decodeMap(
+/** A message map of `type` with exactly `keys` (besides `type`), within `maxBytes`. */
+export function decodeMap(
   bytes: Uint8Array,
   type: string,
   keys: readonly string[],

@@ -12,7 +12,6 @@
 import { Point } from '@noble/ed25519';
 import { backend as defaultBackend } from '#backend';
 import type { CryptoBackend } from './backend/types.ts';
-import { toHex } from './bytes.ts';
 import { LiuhenError } from './errors.ts';
 
 export const PUBLIC_KEY_SIZE = 32;
@@ -53,7 +52,8 @@ export function importPublicKey(raw: Uint8Array): Uint8Array {
   if (!(raw instanceof Uint8Array) || raw.length !== PUBLIC_KEY_SIZE) {
     throw new LiuhenError('KEY_LENGTH', `public key must be ${PUBLIC_KEY_SIZE} bytes`);
   }
-  const id = toHex(raw);
+  // A binary string is the cheapest exact key for 32 bytes without Buffer (core runs in browsers).
+  const id = String.fromCharCode.apply(null, raw as unknown as number[]);
   if (validatedKeys.has(id)) return raw;
   let point: Point;
   try {

@@ -338,19 +338,27 @@ function entryHead(bytes: Uint8Array): { start: number; length: number } | undef
   return undefined;
 }
 
+/** The entry and signature of a well-formed envelope as views into it, or undefined. */
+function envelopeViews(
+  bytes: Uint8Array,
+  maxEntryBytes: number,
+): { entryBytes: Uint8Array; signature: Uint8Array } | undefined {
+  // The common case, read directly: [bstr entry, bstr(64) signature], nothing after it.
+  const head =
+    bytes instanceof Uint8Array && bytes.length <= maxEntryBytes + 80 ? entryHead(bytes) : undefined;
+  if (head === undefined) return undefined;
+  const end = head.start + head.length;
+  if (end + 66 !== bytes.length || bytes[end] !== 0x58 || bytes[end + 1] !== 64) return undefined;
+  return { entryBytes: bytes.subarray(head.start, end), signature: bytes.subarray(end + 2) };
+}
+
 export function decodeEnvelope(
   bytes: Uint8Array,
   maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES,
 ): { entryBytes: Uint8Array; signature: Uint8Array } {
-  // The common case, read directly: [bstr entry, bstr(64) signature], nothing after it.
-  const head =
-    bytes instanceof Uint8Array && bytes.length <= maxEntryBytes + 80 ? entryHead(bytes) : undefined;
-  if (head !== undefined) {
-    const end = head.start + head.length;
-    if (end + 66 === bytes.length && bytes[end] === 0x58 && bytes[end + 1] === 64) {
-      return { entryBytes: bytes.slice(head.start, end), signature: bytes.slice(end + 2) };
-    }
-  }
+  const views = envelopeViews(bytes, maxEntryBytes);
+  if (views !== undefined)
+    return { entryBytes: views.entryBytes.slice(), signature: views.signature.slice() };
   let value: CborValue;
   try {
     value = decodeCanonical(bytes, { maxBytes: maxEntryBytes + 80, maxDepth: 1 });
@@ -393,9 +401,14 @@ export function signEntry(entry: Entry, seed: Uint8Array, maxBytes = DEFAULT_MAX
  * the schema, the network and the signer's signature. Membership and roles are the caller's.
  */
 export function openEnvelope(envelope: Uint8Array, options: EntryDecodeOptions = {}): SignedEntry {
-  const { entryBytes, signature } = decodeEnvelope(envelope, options.maxBytes);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+  const parts = envelopeViews(envelope, maxBytes) ?? decodeEnvelope(envelope, maxBytes);
+  // One copy serves both: the signed message, whose tail is the entry bytes kept with the entry.
+  const message = entrySigningMessage(parts.entryBytes);
+  const entryBytes = message.subarray(ENTRY_SIGNATURE_CONTEXT.length);
+  const signature = parts.signature;
   const entry = decodeEntry(entryBytes, options);
-  if (!verifySignature(entry.signer, entrySigningMessage(entryBytes), signature)) {
+  if (!verifySignature(entry.signer, message, signature)) {
     throw new LiuhenError('SIGNATURE_INVALID', 'the entry signature does not verify');
   }
   return { entry, entryBytes, signature, id: entryId(entryBytes), envelope };

@@ -38,6 +38,7 @@ import { GovernedNetwork } from './helpers/governance-network.ts';
 import { eventually } from './helpers/network.ts';
 import { MemberLog, memberKey } from './helpers/org-log.ts';
 import { daemonPeer, subscribed, TestPeers } from './helpers/peer.ts';
+import { jointRecord, laneSegment } from './helpers/records.ts';
 
 const MEMBERS = ['water', 'gas', 'power'];
 const relay = memberKey('relay');
@@ -87,12 +88,13 @@ function cutFor(
         buildEntry({
           network,
           org,
-          object: `pipe:${org}:segment-forged`,
+          object: laneSegment(`${org}-forged`, 0),
           kind: 'construction.joint-made',
           time: Date.now() - 60_000,
           signer: publicKeyFromSeed(operator),
           role: 'QI',
-          body: { joint: `F${i}-${Date.now()}`, type: 'rubber-ring', gasketChecked: true },
+          // Fresh bytes on every call: the forged block must not repeat an earlier one.
+          body: jointRecord(i + (Date.now() % 900)),
         }),
         operator,
       ).envelope,

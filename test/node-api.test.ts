@@ -24,6 +24,7 @@ import {
   toBase64,
   toHex,
 } from '@liuhen/core';
+import { sampleBody } from '@liuhen/profile-pipe/scenario';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBundle, verifyBundle } from '../packages/trace/src/index.ts';
 import {
@@ -100,7 +101,7 @@ function signLocally(
       role: 'QI',
       signer: publicKeyFromSeed(seed),
       time: Date.now() - 60_000,
-      body: { joint: 'J99', type: 'rubber-ring', gasketChecked: true },
+      body: sampleBody('construction.joint-made', 98),
       ...draft,
     }),
     seed,
@@ -278,6 +279,7 @@ describe("a pipe segment's construction history", () => {
             dnMm: 600,
             axisOffsetMm: 8,
             invertDeviationMm: -4,
+            stepMm: 2,
           },
         },
       },
@@ -323,7 +325,13 @@ describe("a pipe segment's construction history", () => {
         role: 'QI',
         time: day(2, 17),
         parents: [lastJoint.id],
-        body: { scope: 'joints J01-J08, bedding', items: 12, passed: 12 },
+        body: {
+          scope: 'joints J01-J08, bedding',
+          chainage: [0, 48.6],
+          joints: ['J01', 'J02', 'J03', 'J04', 'J05', 'J06', 'J07', 'J08'],
+          items: 12,
+          passed: 12,
+        },
         attachments: [{ sha256: photoHash, size: photo.length, type: 'image/jpeg', name: 'J07.jpg' }],
       }),
       append('zhang-min', {
@@ -332,7 +340,14 @@ describe("a pipe segment's construction history", () => {
         role: 'PM',
         time: day(4),
         parents: [lastJoint.id],
-        body: { headM: 2, holdMin: 30, leakageLPerMinKm: 0.9, lengthM: 48.6, pass: true },
+        body: {
+          chainage: [0, 48.6],
+          headM: 2,
+          holdMin: 30,
+          leakageLPerMinKm: 0.9,
+          lengthM: 48.6,
+          pass: true,
+        },
       }),
     ]);
     expect(selfcheck.status, JSON.stringify(selfcheck.json)).toBe(201);
@@ -350,7 +365,14 @@ describe("a pipe segment's construction history", () => {
       kind: 'construction.backfill-layer',
       role: 'QI',
       time: day(5),
-      body: { layer: 1, thicknessMm: 300, compactionPct: 95 },
+      body: {
+        chainage: [0, 48.6],
+        layer: 1,
+        zone: 'haunch',
+        liftMm: 300,
+        compactionPct: 95,
+        material: 'graded-gravel',
+      },
     });
     expect(backfill.status, JSON.stringify(backfill.json)).toBe(201);
     history.push({ who: 'li-wei', request: { kind: 'construction.backfill-layer' }, ack: backfill.json });
@@ -483,7 +505,7 @@ describe('envelopes signed outside the node', () => {
     const heads = (await getTrace(SEGMENT)).json.heads.map(fromHex);
     const first = signLocally(sunLi, {
       parents: heads,
-      body: { joint: 'J09', type: 'rubber-ring', gasketChecked: true },
+      body: { joint: 'J09', chainage: [54, 54], type: 'rubber-ring', gasketChecked: true },
     });
     const asCbor = await appendSigned(first.envelope);
     expect(asCbor.status, JSON.stringify(asCbor.json)).toBe(201);
@@ -491,7 +513,7 @@ describe('envelopes signed outside the node', () => {
 
     const second = signLocally(sunLi, {
       parents: [first.id],
-      body: { joint: 'J10', type: 'rubber-ring', gasketChecked: true },
+      body: { joint: 'J10', chainage: [60, 60], type: 'rubber-ring', gasketChecked: true },
     });
     const asJson = await appendSigned(second.envelope, 'application/json');
     expect(asJson.status, JSON.stringify(asJson.json)).toBe(201);
@@ -511,7 +533,10 @@ describe('envelopes signed outside the node', () => {
   });
 
   it('lets exactly one of several concurrent copies of an entry in', async () => {
-    const signed = signLocally(sunLi, { object: OTHER_SEGMENT, body: { joint: 'K01', type: 'rubber-ring' } });
+    const signed = signLocally(sunLi, {
+      object: OTHER_SEGMENT,
+      body: sampleBody('construction.joint-made', 20),
+    });
     const before = await getStatus();
     const results = await Promise.all(Array.from({ length: 6 }, () => appendSigned(signed.envelope)));
     const statuses = results.map((r) => r.status).sort();
@@ -536,7 +561,7 @@ const validRecord = () => ({
   object: SEGMENT,
   kind: 'construction.joint-made',
   role: 'QI',
-  body: { joint: 'J11', type: 'rubber-ring', gasketChecked: true },
+  body: { joint: 'J11', chainage: [66, 66], type: 'rubber-ring', gasketChecked: true },
 });
 const rawJson = (text: string, who = 'li-wei') =>
   request<ApiError>(node.url, '/v1/entries', { token: token(who), body: text });
@@ -664,7 +689,7 @@ const badInputs: BadInput[] = [
   {
     name: 'a body changed after signing',
     send: () => {
-      const { envelope } = signLocally(sunLi, { body: { joint: 'J12', passed: true } });
+      const { envelope } = signLocally(sunLi, { body: sampleBody('construction.joint-made', 11) });
       const text = Buffer.from(envelope).toString('latin1').replace('J12', 'J13');
       return appendSigned(new Uint8Array(Buffer.from(text, 'latin1')));
     },
@@ -972,11 +997,15 @@ describe('the CLI against the running node', () => {
     const recordFile = join(prepared.dir, 'record.json');
     writeFileSync(
       recordFile,
-      JSON.stringify({ ...validRecord(), body: { joint: 'J13', type: 'rubber-ring' } }),
+      JSON.stringify({ ...validRecord(), body: sampleBody('construction.joint-made', 12) }),
     );
     const [fromStdin, fromFile] = await Promise.all([
       cliAsync(['append', ...remote(), '--json'], {
-        input: JSON.stringify({ ...validRecord(), object: OTHER_SEGMENT, body: { joint: 'K02' } }),
+        input: JSON.stringify({
+          ...validRecord(),
+          object: OTHER_SEGMENT,
+          body: sampleBody('construction.joint-made', 21),
+        }),
       }),
       cliAsync(['append', recordFile, ...remote(), '--json']),
     ]);

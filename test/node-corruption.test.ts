@@ -22,6 +22,7 @@ import {
 } from '../scripts/lib/node-process.ts';
 import { type Ack, type FoundEntry, request, type Status } from './helpers/http.ts';
 import { findRecord, openRawDb } from './helpers/raw-level.ts';
+import { jointRecord, laneSegment } from './helpers/records.ts';
 
 const ORG = 'contractor';
 /** Blocks per run, entries per block. */
@@ -82,14 +83,10 @@ beforeAll(async () => {
           const response = await request<Ack>(node.url, '/v1/entries', {
             token,
             body: {
-              object: `seg:R${run}-${i % 3}`,
+              object: laneSegment(`run-${run}`, i % 3),
               kind: 'construction.joint-made',
               role: 'QI',
-              body: {
-                joint: `J${run}-${b}-${i}`,
-                type: 'rubber-ring',
-                note: 'gasket checked, photo taken'.repeat(4),
-              },
+              body: jointRecord(b * PER_BLOCK + i),
             },
           });
           expect(response.status).toBe(201);

@@ -17,6 +17,7 @@ import { request } from './helpers/http.ts';
 import { eventually, TestNetwork } from './helpers/network.ts';
 import { memberKey } from './helpers/org-log.ts';
 import { TestPeers } from './helpers/peer.ts';
+import { jointRecord, laneSegment } from './helpers/records.ts';
 
 const DAEMONS = ['water', 'gas'];
 const mallory = memberKey('mallory');
@@ -74,11 +75,11 @@ describe('attachments between node processes', () => {
       'POST',
       '/v1/entries',
       {
-        object: 'pipe:water:segment-1',
+        object: laneSegment('water', 1),
         kind: 'construction.joint-made',
         role: 'QI',
         time: Date.now() - 60_000,
-        body: { joint: 'J1', type: 'rubber-ring', gasketChecked: true },
+        body: jointRecord(0),
         attachments: [{ sha256: photoHash, size: photo.byteLength, type: 'image/jpeg', name: 'joint.jpg' }],
       },
     );

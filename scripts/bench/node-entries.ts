@@ -1,24 +1,31 @@
 /**
  * The entries the node benchmarks append: pipe-lifecycle records of about 400 envelope bytes,
  * signed by QI operators, on pipe segments whose histories are hash-linked chains (each entry
- * names the segment's previous entry as its parent). Shared by the main thread and the signing
- * workers, so it imports core only.
+ * names the segment's previous entry as its parent). Their bodies are the pipe profile's sample
+ * bodies, valid under its schemas, so the node's profile checks run in full. Shared by the main
+ * thread and the signing workers, so it imports core and the samples module only (not the
+ * profile's scenario generator).
  */
 import { buildEntry, type Entry, sha256, utf8 } from '@liuhen/core';
+import {
+  type SampleKind,
+  sampleBody,
+  sampleSegment,
+} from '../../packages/profile-pipe/src/scenario/samples.ts';
 
 /** Claimed time of the first bulk entry; entry n claims FIRST_TIME + n × 30 s. */
 export const FIRST_TIME = Date.parse('2025-01-01T00:00:00Z');
 export const ENTRY_SPACING_MS = 30_000;
 
-/** Kinds a QI operator may sign under the default role policy. */
-const KINDS = [
+/** Kinds a QI operator may sign under the pipe profile. */
+const KINDS: readonly SampleKind[] = [
   'construction.pipe-laid',
   'construction.joint-made',
   'construction.bedding',
   'construction.backfill-layer',
   'construction.trench-excavated',
   'inspection.hidden-works-selfcheck',
-] as const;
+];
 
 export interface EntrySpec {
   /** Position in the generated sequence: varies kind, body and attachment. */
@@ -31,7 +38,7 @@ export interface EntrySpec {
 
 /** Pipe segment `j`: `seg:SZ-WS100000-WS100001#1`, `seg:SZ-WS100001-WS100002#1`, … */
 export function segment(j: number): string {
-  return `seg:SZ-WS${String(100000 + j).padStart(6, '0')}-WS${String(100001 + j).padStart(6, '0')}#1`;
+  return sampleSegment(j);
 }
 
 /**
@@ -52,8 +59,8 @@ export function chainSpec(
   };
 }
 
-export function entryKind(n: number): string {
-  return KINDS[n % KINDS.length] as string;
+export function entryKind(n: number): SampleKind {
+  return KINDS[n % KINDS.length] as SampleKind;
 }
 
 export function entryTime(n: number): number {
@@ -71,11 +78,7 @@ export function draftEntry(network: Uint8Array, org: string, signer: Uint8Array,
     time: entryTime(n),
     signer,
     role: 'QI',
-    body: {
-      chainage: [(n % 480) / 10, (n % 480) / 10 + 6],
-      axisOffsetMm: n % 17,
-      dnMm: 600,
-    },
+    body: sampleBody(entryKind(n), Math.floor(n / KINDS.length)),
     // Every fourth record carries a site photo.
     attachments:
       n % 4 === 0

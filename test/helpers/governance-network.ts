@@ -26,6 +26,7 @@ import {
 } from '../../scripts/lib/node-process.ts';
 import type { Ack, PeerJson, Status } from './network.ts';
 import type { MemberKey } from './org-log.ts';
+import { jointRecord, laneSegment } from './records.ts';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -273,11 +274,11 @@ export class GovernedNetwork {
   async appendOne(org: string): Promise<{ status: number; json: Ack & { error?: { code: string } } }> {
     this.#appended++;
     return api<Ack & { error?: { code: string } }>(this.url(org), this.token(org), 'POST', '/v1/entries', {
-      object: `pipe:${org}:segment-${this.#appended % 3}`,
+      object: laneSegment(org, this.#appended % 3),
       kind: 'construction.joint-made',
       role: 'QI',
       time: Date.now() - 60_000,
-      body: { joint: `J${this.#appended}`, type: 'rubber-ring', gasketChecked: true },
+      body: jointRecord(this.#appended),
     });
   }
 

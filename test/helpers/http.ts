@@ -13,7 +13,25 @@ import {
 } from '@liuhen/core';
 
 export interface ApiError {
-  error: { code: string; message: string };
+  error: {
+    code: string;
+    message: string;
+    /** A refusal by the network's profile (422): the field at fault, and every refusal. */
+    field?: string;
+    refusals?: Array<{ code: string; message: string; field?: string }>;
+  };
+}
+
+/** A profile rule the entry breaks that is recorded rather than refused. */
+export interface Flag {
+  code: string;
+  severity: 'error' | 'warning';
+  entry: string;
+  object: string;
+  kind: string;
+  message: string;
+  related: string[];
+  dueAt?: number;
 }
 
 export interface Ack {
@@ -21,6 +39,7 @@ export interface Ack {
   org: string;
   index: number;
   height: number;
+  flags: Flag[];
 }
 
 export interface Status {

@@ -18,6 +18,7 @@ import {
   startNetworkNode,
   stopAll,
 } from '../../scripts/lib/node-process.ts';
+import { jointRecord, laneSegment } from './records.ts';
 
 export interface OrgState {
   size: number;
@@ -220,11 +221,11 @@ export class TestNetwork {
     for (let i = 0; i < n; i++) {
       this.#appended++;
       const { status, json } = await api<Ack>(this.node(org).url, this.token(org), 'POST', '/v1/entries', {
-        object: `pipe:${org}:segment-${this.#appended % 3}`,
+        object: laneSegment(org, this.#appended % 3),
         kind: 'construction.joint-made',
         role: 'QI',
         time: options.time ?? Date.now() - 60_000,
-        body: { joint: `J${this.#appended}`, type: 'rubber-ring', gasketChecked: true },
+        body: jointRecord(this.#appended),
       });
       if (status !== 201) throw new Error(`append on ${org}: HTTP ${status} ${JSON.stringify(json)}`);
       acks.push(json);

@@ -16,6 +16,7 @@ import {
   signEntry,
 } from '../../packages/core/src/index.ts';
 import { appointmentBody, nationalIdHash } from '../../packages/governance/src/index.ts';
+import { jointRecord, laneSegment } from './records.ts';
 
 export interface MemberKey {
   readonly id: string;
@@ -83,12 +84,13 @@ export class MemberLog {
         buildEntry({
           network: this.network,
           org: this.org,
-          object: `pipe:${this.org}:segment-${this.#records % 3}`,
+          // A branch's records go to its own segments, so two branches never sign the same bytes.
+          object: laneSegment(`${this.org}${tag}`, this.#records % 3),
           kind: 'construction.joint-made',
           time: Date.now() - 60_000,
           signer: this.operator.publicKey,
           role: 'QI',
-          body: { joint: `J${this.#records}${tag}`, type: 'rubber-ring', gasketChecked: true },
+          body: jointRecord(this.#records),
         }),
         this.operator.seed,
       ).envelope;

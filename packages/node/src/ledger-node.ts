@@ -9,14 +9,16 @@ import {
   buildEntry,
   causalOrder,
   cutBlock,
-  decodeEntry,
-  decodeEnvelope,
+  type Entry,
   type EntryDraft,
   emptyLogState,
   equalBytes,
+  type Finding,
   LiuhenError,
   type LogState,
   openEnvelope,
+  type Profile,
+  type ProfileEntry,
   publicKeyFromSeed,
   type SignedEntry,
   signEntry,
@@ -28,21 +30,32 @@ import {
   type Genesis,
   governanceFailure,
   OperatorRegistry,
+  ORG_KIND_PREFIX,
 } from '@liuhen/governance';
 import { indexRecord, type LedgerStore } from '@liuhen/store';
-import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
+import { causalClosure, defaultProfile, OperatorBook, storedEntry } from './append-context.ts';
+import { EntryRefusedError } from './entry-refused.ts';
 import { EnvelopeOpener } from './envelope-opener.ts';
 import { NodeGovernance } from './governance.ts';
 import { loadRegistry } from './operator-registry-loader.ts';
 
-/** Committed entries whose object the parent check remembers (about 10 MB). */
-const RECENT_OBJECTS = 65_536;
+/**
+ * Recently committed or looked-up entries the node keeps decoded (about 40 MB): the usual parents
+ * and the causal closures the profile judges appends against are found here, not in the store.
+ */
+const RECENT_ENTRIES = 32_768;
 
 export interface Ack {
   id: string;
   org: string;
   index: number;
   height: number;
+  /**
+   * Rules the entry breaks that the profile records rather than refuses (e.g. P-COVER: backfill
+   * before the hidden-works acceptance). The entry is in the log; these are the evidence of what
+   * went wrong, and an inspector's verification reports them again from the trace.
+   */
+  flags: Finding[];
 }
 
 export interface LedgerNodeOptions {
@@ -57,7 +70,12 @@ export interface LedgerNodeOptions {
    * opened from `store` (the genesis folded with the stored actions).
    */
   governance?: NodeGovernance;
-  rolePolicy?: RolePolicy;
+  /**
+   * The network's profile (DESIGN §7): which kinds exist, who may sign them, their body schemas
+   * and the lifecycle rules each append is judged by. It must be the genesis' profile. Default
+   * pipe/1.
+   */
+  profile?: Profile;
   /** Cut a block this often while entries are pending. */
   blockIntervalMs?: number;
   /**
@@ -90,6 +108,7 @@ interface Pending {
   signed: SignedEntry;
   /** The governance position the entry was judged at. */
   judgedAt: number;
+  flags: Finding[];
   resolve: (ack: Ack) => void;
   reject: (error: unknown) => void;
 }
@@ -103,33 +122,35 @@ export class LedgerNode {
   /** Set by `open`: the governance log every entry and block header is judged against. */
   governance!: NodeGovernance;
   readonly #options: LedgerNodeOptions;
-  readonly #policy: RolePolicy;
+  readonly #profile: Profile;
   #state: LogState = emptyLogState();
   #registry = new OperatorRegistry();
   /** Entries accepted but not yet committed, in log order. */
   #queue: Pending[] = [];
-  /** Object of every queued entry, by id: queued entries may be parents. */
-  #queuedObjects = new Map<string, string>();
+  /** Every queued entry, by id: queued entries may be parents and ancestors. */
+  #queued = new Map<string, SignedEntry>();
   /** Ids being validated or queued: the duplicate guard. */
   #reserved = new Set<string>();
   #committing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   readonly #opener: EnvelopeOpener;
-  /** Object of recently committed entries, by id, oldest first: the usual parents. */
-  readonly #recentObjects = new Map<string, string>();
+  /** Recently committed or looked-up entries, by id, oldest first (RECENT_ENTRIES). */
+  readonly #recent = new Map<string, Entry>();
+  /** Operator identities of every org, for the profile's rules. Set by `open`. */
+  #operators!: OperatorBook;
   /** Set while state is rebuilt after a failed commit; appends wait for it. */
   #reloading: Promise<void> | undefined;
   #closed = false;
 
-  private constructor(options: LedgerNodeOptions) {
+  private constructor(options: LedgerNodeOptions, profile: Profile) {
     this.#options = options;
     this.org = options.org;
     this.networkId = options.networkId;
     this.genesis = options.genesis;
     this.store = options.store;
     this.nodeKey = publicKeyFromSeed(options.nodeSeed);
-    this.#policy = options.rolePolicy ?? defaultRolePolicy;
+    this.#profile = profile;
     this.#opener = new EnvelopeOpener({
       threads: options.verifyThreads ?? 0,
       network: options.networkId,
@@ -143,7 +164,7 @@ export class LedgerNode {
    * node will fetch from its peers starts with appends refused (UNKNOWN_ORG) until then.
    */
   static async open(options: LedgerNodeOptions): Promise<LedgerNode> {
-    const node = new LedgerNode(options);
+    const node = new LedgerNode(options, options.profile ?? (await defaultProfile()));
     const governance =
       options.governance ??
       (await NodeGovernance.open({
@@ -161,7 +182,14 @@ export class LedgerNode {
           : `the node key is not a node key of org ${options.org} in the governance log`,
       );
     }
+    if (options.genesis.profile !== node.#profile.id) {
+      throw new LiuhenError(
+        'CONFIG_INVALID',
+        `the genesis names profile ${options.genesis.profile}, the node was given ${node.#profile.id}`,
+      );
+    }
     node.governance = governance;
+    node.#operators = new OperatorBook(options.store);
     await node.#load();
     return node;
   }
@@ -195,6 +223,11 @@ export class LedgerNode {
 
   get latestHeader() {
     return this.#state.header;
+  }
+
+  /** The network's profile: the API classifies body fields by it (sealed sections). */
+  get profile(): Profile {
+    return this.#profile;
   }
 
   /** The network parameters in force now (genesis, changed by governance `parameter.set`). */
@@ -266,8 +299,8 @@ export class LedgerNode {
     if (entry.org !== this.org) {
       throw new LiuhenError('ORG_MISMATCH', `this node appends to org ${this.org}'s log, not ${entry.org}`);
     }
-    if (!this.#policy.isKnownKind(entry.kind)) {
-      throw new LiuhenError('KIND_UNKNOWN', `kind "${entry.kind}" is not in profile ${this.#policy.id}`);
+    if (!this.#profile.isKnownKind(entry.kind)) {
+      throw new LiuhenError('KIND_UNKNOWN', `kind "${entry.kind}" is not in profile ${this.#profile.id}`);
     }
     const skew = entry.time - this.#now();
     if (skew > this.parameters.maxClockSkewMs) {
@@ -284,7 +317,9 @@ export class LedgerNode {
         throw new LiuhenError('ENTRY_DUPLICATE', `entry ${id} is already in the log`);
       }
       for (const parent of entry.parents) await this.#checkParent(parent, entry.object);
-      return this.#enqueue(signed);
+      // org.* entries (operator certificates) are governance's to judge, not the profile's.
+      const context = entry.kind.startsWith(ORG_KIND_PREFIX) ? undefined : await this.#appendContext(signed);
+      return this.#enqueue(signed, context);
     } catch (error) {
       this.#reserved.delete(id);
       throw error;
@@ -293,20 +328,54 @@ export class LedgerNode {
 
   async #checkParent(parent: Uint8Array, object: string): Promise<void> {
     const hex = toHex(parent);
-    let parentObject = this.#queuedObjects.get(hex) ?? this.#recentObjects.get(hex);
-    if (parentObject === undefined) {
-      const at = await this.store.locate(parent);
-      const envelope = at && (await this.store.envelope(at.org, at.index));
-      if (!envelope) throw new LiuhenError('PARENT_UNKNOWN', `parent ${hex} is not known`);
-      // Stored entries were verified on the way in: decoding is enough to learn the object.
-      parentObject = decodeEntry(decodeEnvelope(envelope).entryBytes).object;
-    }
-    if (parentObject !== object)
+    const parentEntry = await this.#entryOf(parent, hex);
+    if (parentEntry === undefined) throw new LiuhenError('PARENT_UNKNOWN', `parent ${hex} is not known`);
+    if (parentEntry.object !== object)
       throw new LiuhenError('PARENT_UNKNOWN', `parent ${hex} belongs to another object`);
   }
 
+  /** A queued, recent or stored entry by id; a stored one is remembered as recent. */
+  async #entryOf(id: Uint8Array, hex: string): Promise<Entry | undefined> {
+    const known = this.#cachedEntry(hex);
+    if (known !== undefined) return known;
+    const stored = await storedEntry(this.store, id);
+    if (stored !== undefined) this.#remember(hex, stored);
+    return stored;
+  }
+
+  #cachedEntry(hex: string): Entry | undefined {
+    return this.#queued.get(hex)?.entry ?? this.#recent.get(hex);
+  }
+
+  #remember(hex: string, entry: Entry): void {
+    this.#recent.set(hex, entry);
+    if (this.#recent.size > RECENT_ENTRIES) {
+      for (const old of this.#recent.keys()) {
+        this.#recent.delete(old);
+        if (this.#recent.size <= RECENT_ENTRIES) break;
+      }
+    }
+  }
+
+  /**
+   * The profile's inputs besides the candidate: its causal closure (from the queue, the recent
+   * entries, and only then the store) and, read before the synchronous judgement, the operator
+   * records committed since the last append.
+   */
+  async #appendContext(signed: SignedEntry): Promise<ProfileEntry[]> {
+    const [closure] = await Promise.all([
+      causalClosure(
+        signed,
+        (hex) => this.#cachedEntry(hex),
+        (id, hex) => this.#entryOf(id, hex),
+      ),
+      this.#operators.refresh(),
+    ]);
+    return closure;
+  }
+
   /** Synchronous, so the authority check sees exactly the log position the entry will take. */
-  #enqueue(signed: SignedEntry): Promise<Ack> {
+  #enqueue(signed: SignedEntry, context: readonly ProfileEntry[] | undefined): Promise<Ack> {
     if (this.#closed) throw new LiuhenError('NODE_CLOSED');
     if (this.#queue.length >= (this.#options.maxPending ?? 20_000)) {
       throw new LiuhenError('NODE_BUSY', `${this.#queue.length} entries are waiting for the disk`);
@@ -318,10 +387,25 @@ export class LedgerNode {
     const judgedAt = this.governance.seq;
     const verdict = this.#judge(entry, this.size, judgedAt, this.height + 1);
     if (!verdict.ok) throw governanceFailure(verdict.code, verdict.reason);
+    // Then the profile: schema, role and structure, and the rules on the causal closure. Refusing
+    // rules refuse; the others' findings travel with the acknowledgement.
+    const decision =
+      context === undefined
+        ? undefined
+        : this.#profile.checkAppend({
+            candidate: signed,
+            context,
+            now: this.#now(),
+            operators: this.#operators.identities(),
+          });
+    if (decision !== undefined && !decision.ok) throw new EntryRefusedError(decision.refusals);
+    const flags = [...(decision?.flags ?? [])];
     return new Promise<Ack>((resolve, reject) => {
       this.#registry.apply(this.org, this.size, entry);
-      this.#queue.push({ signed, judgedAt, resolve, reject });
-      this.#queuedObjects.set(toHex(signed.id), entry.object);
+      this.#queue.push({ signed, judgedAt, flags, resolve, reject });
+      const id = toHex(signed.id);
+      this.#queued.set(id, signed);
+      this.#operators.noteQueued(id, entry);
       this.#schedule();
     });
   }
@@ -337,7 +421,7 @@ export class LedgerNode {
       kind: entry.kind,
       logIndex,
       time: entry.time,
-      rolePolicy: this.#policy.mayRoleSign,
+      rolePolicy: this.#profile.mayRoleSign,
       governancePosition: g,
       blockHeight,
     });
@@ -367,6 +451,10 @@ export class LedgerNode {
 
   /** One commit at a time; entries arriving meanwhile form the next block. */
   #commitLoop(): Promise<void> {
+    // With nothing queued the loop below would finish, `finally` included, before `??=` stores
+    // it, leaving a settled loop in #committing that every later call returns: appends would
+    // wait forever. A block timer firing after the loop drained the queue does exactly that.
+    if (this.#committing === undefined && this.#queue.length === 0) return Promise.resolve();
     this.#committing ??= (async () => {
       try {
         while (this.#queue.length > 0) await this.#commitOne();
@@ -419,14 +507,11 @@ export class LedgerNode {
       this.#queue.splice(0, batch.length);
       const first = (block.header.size - batch.length) as number;
       for (const [i, p] of batch.entries()) {
-        this.#queuedObjects.delete(toHex(p.signed.id));
-        this.#recentObjects.set(toHex(p.signed.id), p.signed.entry.object);
-        this.#reserved.delete(toHex(p.signed.id));
-        p.resolve({ id: toHex(p.signed.id), org: this.org, index: first + i, height: block.header.height });
-      }
-      for (const id of this.#recentObjects.keys()) {
-        if (this.#recentObjects.size <= RECENT_OBJECTS) break;
-        this.#recentObjects.delete(id);
+        const id = toHex(p.signed.id);
+        this.#queued.delete(id);
+        this.#remember(id, p.signed.entry);
+        this.#reserved.delete(id);
+        p.resolve({ id, org: this.org, index: first + i, height: block.header.height, flags: p.flags });
       }
       this.#options.onBlock?.(block, performance.now() - started);
     } catch (cause) {
@@ -434,9 +519,15 @@ export class LedgerNode {
       // against positions that no longer exist) and rebuild state from what the store holds.
       // A governance refusal (the org removed, its key retired meanwhile) fails them with its code.
       const failed = this.#queue.splice(0);
-      this.#queuedObjects.clear();
+      this.#queued.clear();
+      this.#operators.dropQueued();
       for (const p of failed) this.#reserved.delete(toHex(p.signed.id));
-      const error = refusal ?? new LiuhenError('STORAGE_FAILED', (cause as Error).message, { cause });
+      // A full disk keeps its own code (STORE_FULL): the client may retry once space is freed.
+      const error =
+        refusal ??
+        (cause instanceof LiuhenError && cause.code === 'STORE_FULL'
+          ? cause
+          : new LiuhenError('STORAGE_FAILED', (cause as Error).message, { cause }));
       for (const p of failed) p.reject(error);
       this.#reloading = this.#load()
         .catch(() => undefined)

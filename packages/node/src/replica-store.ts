@@ -41,6 +41,7 @@ import {
   fromBase64,
   LiuhenError,
   type LogState,
+  type Profile,
   toBase64,
   toHex,
   verifyNote,
@@ -49,6 +50,8 @@ import {
   checkAuthority,
   encodeGenesis,
   type Genesis,
+  judgeBlockTime,
+  judgeCosignatureTime,
   networkId,
   OPERATOR_APPOINTED,
   OPERATOR_REVOKED,
@@ -62,7 +65,7 @@ import {
   WitnessTimes,
 } from '@liuhen/net';
 import type { EntryIndexRecord, LedgerStore } from '@liuhen/store';
-import { defaultRolePolicy, type RolePolicy } from './default-profile.ts';
+import { defaultProfile } from './append-context.ts';
 import { type EntrySummaries, EnvelopeOpener } from './envelope-opener.ts';
 import type { NodeGovernance } from './governance.ts';
 import { governedCheck, governedHeaderKey } from './governance-validation.ts';
@@ -159,7 +162,13 @@ export interface NodeReplicaStoreOptions {
   ownOrg: string;
   cosignaturesFile: string;
   fraudProofsFile: string;
-  rolePolicy?: RolePolicy;
+  /**
+   * The network's profile: which roles may sign which kinds, judged with the rest of the
+   * authority check. Bodies and lifecycle rules are not judged here: another org's node accepted
+   * the entry and its block is signed, so refusing it would only hide it — its profile findings
+   * are reported where the trace is verified (DESIGN §8). Default pipe/1.
+   */
+  profile?: Profile;
   /**
    * The governance log (docs/protocol.md §13.7): each header is verified with the org's node key
    * valid at the position it claims and its height, and judged with the freeze point; each entry
@@ -168,6 +177,8 @@ export interface NodeReplicaStoreOptions {
   governance?: NodeGovernance;
   /** Worker threads that open accepted blocks' envelopes (default 0: on the event loop's thread). */
   verifyThreads?: number;
+  /** Accept this node's own org's blocks from peers at first (see `acceptOwnBlocks`). */
+  acceptOwnBlocks?: boolean;
   /** Called after a block is committed with the attachments its entries reference. */
   onAttachments?: (org: string, attachments: ReadonlyArray<{ sha256: Uint8Array; size: number }>) => void;
 }
@@ -186,13 +197,20 @@ export interface OrgReplicationState {
   frozenAt: number | null;
   /** Witnesses whose cosignature of the latest checkpoint is held, sorted. */
   lastCosigners: string[];
+  /**
+   * Clock-skew flags against this node's clock (docs/protocol.md §12.9), from the latest evidence
+   * since it started, null where that evidence was within the tolerance or there was none: how far
+   * the org's latest block was cut ahead of this node's clock, and how far the org's latest
+   * cosignature of an own checkpoint was timestamped before this node cut it, ms.
+   */
+  clock: { blockAheadMs: number | null; cosignatureBehindMs: number | null };
 }
 
 export class NodeReplicaStore implements ReplicaStore {
   readonly #store: LedgerStore;
   readonly #genesis: Genesis;
   readonly #ownOrg: string;
-  readonly #policy: RolePolicy;
+  readonly #profile: Profile;
   readonly #orgKeys: Map<string, Uint8Array>;
   readonly #governance: NodeGovernance | undefined;
   #registry = new OperatorRegistry();
@@ -213,12 +231,21 @@ export class NodeReplicaStore implements ReplicaStore {
   /** A block's envelopes → their opening, started by `prepare`, taken by `accept`. */
   readonly #prepared = new WeakMap<readonly Uint8Array[], Promise<EntrySummaries>>();
   readonly #onAttachments: NodeReplicaStoreOptions['onAttachments'];
+  /** org → its clock-skew flags (OrgReplicationState.clock). */
+  readonly #clock = new Map<string, OrgReplicationState['clock']>();
+  /**
+   * While true, blocks of the node's own org are verified and stored like any other org's: a node
+   * restored from a backup fetches the part of its own log cut after the backup from the peers
+   * that replicated it, before its ledger node opens and cuts blocks again (daemon.ts). Never
+   * true while the ledger node runs: the log would have two writers.
+   */
+  acceptOwnBlocks = false;
 
-  private constructor(options: NodeReplicaStoreOptions) {
+  private constructor(options: NodeReplicaStoreOptions, profile: Profile) {
     this.#store = options.store;
     this.#genesis = options.genesis;
     this.#ownOrg = options.ownOrg;
-    this.#policy = options.rolePolicy ?? defaultRolePolicy;
+    this.#profile = profile;
     this.#governance = options.governance;
     // With governance, its live map: orgs added later appear, rotated keys are replaced.
     this.#orgKeys =
@@ -232,10 +259,11 @@ export class NodeReplicaStore implements ReplicaStore {
       maxBytes: options.genesis.parameters.maxEntryBytes,
     });
     this.#onAttachments = options.onAttachments;
+    this.acceptOwnBlocks = options.acceptOwnBlocks ?? false;
   }
 
   static async open(options: NodeReplicaStoreOptions): Promise<NodeReplicaStore> {
-    const replica = new NodeReplicaStore(options);
+    const replica = new NodeReplicaStore(options, options.profile ?? (await defaultProfile()));
     replica.#registry = await loadRegistry(options.store);
     // Records of one checkpoint are mostly adjacent: one store read per checkpoint.
     const held = { text: '', header: undefined as BlockHeader | undefined };
@@ -335,7 +363,8 @@ export class NodeReplicaStore implements ReplicaStore {
    * nothing is believed before `accept` has checked the rest.
    */
   prepare(org: string, block: Block): void {
-    if (!this.#orgKeys.has(org) || org === this.#ownOrg || this.#fraud.has(org)) return;
+    if (!this.#orgKeys.has(org) || (org === this.#ownOrg && !this.acceptOwnBlocks) || this.#fraud.has(org))
+      return;
     this.#opened(block);
   }
 
@@ -353,7 +382,7 @@ export class NodeReplicaStore implements ReplicaStore {
   async accept(org: string, block: Block): Promise<void> {
     let nodeKey = this.#orgKeys.get(org);
     if (nodeKey === undefined) throw new NetError('NET_ORG_UNKNOWN', org);
-    if (org === this.#ownOrg)
+    if (org === this.#ownOrg && !this.acceptOwnBlocks)
       throw new NetError('NET_SYNC_INVALID', `blocks of ${org} are cut by this node, not accepted`);
     if (block.header.org !== org) throw new NetError('NET_SYNC_INVALID', `a block of ${block.header.org}`);
     if (this.#fraud.has(org)) throw new NetError('NET_ORG_FROZEN', org);
@@ -402,7 +431,7 @@ export class NodeReplicaStore implements ReplicaStore {
           kind: entry.kind,
           logIndex,
           time: entry.time,
-          rolePolicy: this.#policy.mayRoleSign,
+          rolePolicy: this.#profile.mayRoleSign,
         };
         if (governance !== undefined) governedCheck(governance, input, header);
         else {
@@ -430,6 +459,7 @@ export class NodeReplicaStore implements ReplicaStore {
         entries: records,
         nodes,
       });
+      this.#judgeBlockClock(org, block.header);
       // Cosignatures that arrived before the block now witness its entries.
       const early = this.#unheldWitnessed.get(org)?.get(block.header.text);
       if (early !== undefined) {
@@ -562,6 +592,7 @@ export class NodeReplicaStore implements ReplicaStore {
         frozen: this.#fraud.has(org) || this.#governance?.state.freezeOf(org) !== undefined,
         frozenAt: this.#frozenAt.get(org) ?? null,
         lastCosigners: head ? this.cosigners(org, head.header.text) : [],
+        clock: this.#clock.get(org) ?? { blockAheadMs: null, cosignatureBehindMs: null },
       };
     }
     return out;
@@ -606,5 +637,30 @@ export class NodeReplicaStore implements ReplicaStore {
     }
     // No witness saw the checkpoint before it was cut: an earlier timestamp is clock skew or a lie.
     times.add(record.size, Math.max(record.timestamp, Math.floor(held.time / 1000)));
+    this.#judgeWitnessClock(record, held);
+  }
+
+  // ---- clock skew (docs/protocol.md §12.9): flagged, never refused -------------------------------
+
+  #maxClockSkewMs(): number {
+    return (this.#governance?.state.parametersAt() ?? this.#genesis.parameters).maxClockSkewMs;
+  }
+
+  #flagClock(org: string, change: Partial<OrgReplicationState['clock']>): void {
+    const held = this.#clock.get(org) ?? { blockAheadMs: null, cosignatureBehindMs: null };
+    this.#clock.set(org, { ...held, ...change });
+  }
+
+  /** A block of another org just stored: was it cut ahead of this node's clock? */
+  #judgeBlockClock(org: string, header: BlockHeader): void {
+    const { skewMs, flagged } = judgeBlockTime(header.time, Date.now(), this.#maxClockSkewMs());
+    this.#flagClock(org, { blockAheadMs: flagged ? skewMs : null });
+  }
+
+  /** A witness's cosignature of an own checkpoint: was it timestamped before this node cut it? */
+  #judgeWitnessClock(record: CosignatureRecord, held: BlockHeader): void {
+    if (record.org !== this.#ownOrg || !this.#orgKeys.has(record.witness)) return;
+    const verdict = judgeCosignatureTime(record.timestamp * 1000, held.time, this.#maxClockSkewMs());
+    this.#flagClock(record.witness, { cosignatureBehindMs: verdict.flagged ? -verdict.skewMs : null });
   }
 }

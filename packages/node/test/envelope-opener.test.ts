@@ -12,6 +12,7 @@ import {
   signEntry,
   toHex,
 } from '@liuhen/core';
+import { sampleBody, sampleSegment } from '@liuhen/profile-pipe/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvelopeOpener } from '../src/envelope-opener.ts';
 import { T0 } from './fixtures.ts';
@@ -35,13 +36,13 @@ function envelope(i: number, draft: Partial<EntryDraft> = {}): Uint8Array {
     buildEntry({
       network,
       org: 'contractor',
-      object: `seg:${i % 7}`,
+      object: sampleSegment(i % 7),
       kind: 'construction.joint-made',
       time: T0 + i,
       signer: signer.publicKey,
       role: 'QI',
       parents: i % 3 === 0 ? [] : [new Uint8Array(32).fill(i % 251)],
-      body: { joint: `J${i}` },
+      body: sampleBody('construction.joint-made', i),
       attachments:
         i % 5 === 0
           ? [{ sha256: new Uint8Array(32).fill(i % 256), size: i, type: 'image/jpeg', name: `p${i}.jpg` }]

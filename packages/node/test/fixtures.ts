@@ -12,10 +12,17 @@ import {
   networkId,
   revocationBody,
 } from '@liuhen/governance';
+import { sampleBody, sampleSegment } from '@liuhen/profile-pipe/scenario';
 import { LedgerStore } from '@liuhen/store';
 import { LedgerNode, type LedgerNodeOptions } from '../src/ledger-node.ts';
 
 export const T0 = Date.parse('2026-03-01T00:00:00Z');
+/** The pipe segment the fixtures record on, and a second one. */
+export const SEGMENT = sampleSegment(1);
+export const OTHER_SEGMENT = sampleSegment(2);
+
+/** A schema-valid construction.joint-made body: joint J01, J02, … for n = 0, 1, … */
+export const jointBody = (n = 0) => sampleBody('construction.joint-made', n);
 
 export interface Fixture {
   dir: string;
@@ -118,12 +125,12 @@ export function envelope(f: Fixture, signer: KeyPair, draft: Partial<EntryDraft>
     buildEntry({
       network: f.network,
       org: 'contractor',
-      object: 'seg:1',
+      object: SEGMENT,
       kind: 'construction.joint-made',
       time: T0 + 3_600_000,
       signer: signer.publicKey,
       role: 'QI',
-      body: { joint: 'J01' },
+      body: jointBody(0),
       ...draft,
     }),
     signer.seed,

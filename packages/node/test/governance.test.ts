@@ -44,7 +44,7 @@ import { GovernanceAdmission, headerKeyResolver } from '../src/governance-net.ts
 import { createApi } from '../src/http/server.ts';
 import { LedgerNode } from '../src/ledger-node.ts';
 import { NodeReplicaStore } from '../src/replica-store.ts';
-import { T0, testGenesis } from './fixtures.ts';
+import { jointBody, SEGMENT, T0, testGenesis } from './fixtures.ts';
 
 const REMOTE = 'contractor';
 const OWN = 'supervisor';
@@ -125,7 +125,7 @@ class Log {
     public key: KeyPair,
   ) {}
 
-  #entry(signer: KeyPair, role: string, kind: string, body: Record<string, unknown>, object = 'seg:1') {
+  #entry(signer: KeyPair, role: string, kind: string, body: Record<string, unknown>, object = SEGMENT) {
     clock += 1000;
     return signEntry(
       buildEntry({
@@ -171,7 +171,7 @@ class Log {
   }
 
   record(operator = this.operator): Uint8Array {
-    return this.#entry(operator, 'QI', 'construction.joint-made', { joint: `J${clock}` });
+    return this.#entry(operator, 'QI', 'construction.joint-made', jointBody(clock / 1000));
   }
 
   /** A block claiming `governance`, signed by `key`; `keep` false leaves the log where it was. */
@@ -314,10 +314,10 @@ describe('LedgerNode under governance', () => {
   const record = (node: LedgerNode, operator: KeyPair) =>
     node.appendUnsigned(
       {
-        object: 'seg:1',
+        object: SEGMENT,
         kind: 'construction.joint-made',
         role: 'QI',
-        body: { joint: 'J' },
+        body: jointBody(0),
         time: T0 + 3_600_000,
       },
       operator.seed,

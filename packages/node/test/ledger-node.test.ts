@@ -7,9 +7,20 @@ import {
   toHex,
   verifyInclusion,
 } from '@liuhen/core';
+import { sampleBody } from '@liuhen/profile-pipe/scenario';
 import type { LedgerStore } from '@liuhen/store';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appoint, envelope, type Fixture, fixture, revoke, T0 } from './fixtures.ts';
+import {
+  appoint,
+  envelope,
+  type Fixture,
+  fixture,
+  jointBody,
+  OTHER_SEGMENT,
+  revoke,
+  SEGMENT,
+  T0,
+} from './fixtures.ts';
 
 let f: Fixture;
 afterEach(() => f?.cleanup());
@@ -34,22 +45,46 @@ describe('the append pipeline', () => {
     await node.close();
   });
 
+  it('still cuts blocks after a commit loop found nothing to commit', async () => {
+    // flush() on an idle node runs the commit loop with an empty queue, as a block timer does
+    // when it fires after the loop drained the queue; the next append must still be committed.
+    f = fixture();
+    const node = await f.open();
+    const qi = await appoint(node, f, ['QI']);
+    await node.flush();
+    const ack = await node.appendSigned(envelope(f, qi));
+    expect(ack.index).toBe(1);
+    await node.close();
+  }, 20_000);
+
   it('fills parents from the object heads and orders the trace causally', async () => {
     f = fixture();
     const node = await f.open();
     const qi = await appoint(node, f, ['QI']);
     const first = await node.appendUnsigned(
-      { object: 'seg:1', kind: 'construction.bedding', role: 'QI', time: T0 + 5, body: {} },
+      {
+        object: SEGMENT,
+        kind: 'construction.bedding',
+        role: 'QI',
+        time: T0 + 5,
+        body: sampleBody('construction.bedding'),
+      },
       qi.seed,
     );
     const second = await node.appendUnsigned(
-      { object: 'seg:1', kind: 'construction.pipe-laid', role: 'QI', time: T0 + 1, body: {} },
+      {
+        object: SEGMENT,
+        kind: 'construction.pipe-laid',
+        role: 'QI',
+        time: T0 + 1,
+        body: sampleBody('construction.pipe-laid'),
+      },
       qi.seed,
     );
-    const trace = await node.trace('seg:1');
+    const trace = await node.trace(SEGMENT);
     expect(trace.map((t) => toHex(t.id))).toEqual([first.id, second.id]);
     expect(trace[1]?.entry.parents.map(toHex)).toEqual([first.id]);
-    expect((await node.heads('seg:1')).map(toHex)).toEqual([second.id]);
+    expect((await node.heads(SEGMENT)).map(toHex)).toEqual([second.id]);
     await node.close();
   });
 
@@ -69,7 +104,7 @@ describe('the append pipeline', () => {
     f = fixture();
     const node = await f.open();
     const qi = await appoint(node, f, ['QI']);
-    const ack = await node.appendSigned(envelope(f, qi, { object: 'seg:2' }));
+    const ack = await node.appendSigned(envelope(f, qi, { object: OTHER_SEGMENT }));
     expect(
       await failureCodeAsync(node.appendSigned(envelope(f, qi, { parents: [new Uint8Array(32)] }))),
     ).toBe('PARENT_UNKNOWN');
@@ -94,9 +129,9 @@ describe('the append pipeline', () => {
     f = fixture();
     const node = await f.open();
     const qi = await appoint(node, f, ['QI']);
-    await node.appendSigned(envelope(f, qi, { body: { joint: 'J01' } }));
+    await node.appendSigned(envelope(f, qi, { body: jointBody(0) }));
     await revoke(node, f, qi.publicKey);
-    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { body: { joint: 'J02' } })))).toBe(
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { body: jointBody(1) })))).toBe(
       'OPERATOR_REVOKED',
     );
     expect(
@@ -108,7 +143,7 @@ describe('the append pipeline', () => {
     // The earlier entry stays in the log and the state survives a restart.
     const reopened = await f.open();
     expect(reopened.committedSize).toBe(3);
-    expect(await failureCodeAsync(reopened.appendSigned(envelope(f, qi, { body: { joint: 'J03' } })))).toBe(
+    expect(await failureCodeAsync(reopened.appendSigned(envelope(f, qi, { body: jointBody(2) })))).toBe(
       'OPERATOR_REVOKED',
     );
     await reopened.close();
@@ -132,7 +167,7 @@ describe('the append pipeline', () => {
     const node = await f.open({ maxPending: 5, blockIntervalMs: 1000, blockMaxEntries: 1000 });
     const qi = await appoint(node, f, ['QI']);
     const attempts = Array.from({ length: 8 }, (_, i) =>
-      node.appendSigned(envelope(f, qi, { body: { joint: `J${i}` } })),
+      node.appendSigned(envelope(f, qi, { body: jointBody(i) })),
     );
     const settled = await Promise.allSettled(attempts);
     const busy = settled.filter((s) => s.status === 'rejected' && isLiuhenError(s.reason, 'NODE_BUSY'));
@@ -150,12 +185,12 @@ describe('the append pipeline', () => {
     store.commitBlock = async () => {
       throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     };
-    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { body: { joint: 'J1' } })))).toBe(
+    expect(await failureCodeAsync(node.appendSigned(envelope(f, qi, { body: jointBody(1) })))).toBe(
       'STORAGE_FAILED',
     );
     expect(node.committedSize).toBe(1);
     store.commitBlock = original;
-    const ack = await node.appendSigned(envelope(f, qi, { body: { joint: 'J1' } }));
+    const ack = await node.appendSigned(envelope(f, qi, { body: jointBody(1) }));
     expect(ack.index).toBe(1);
     await node.close();
   });

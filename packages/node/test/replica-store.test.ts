@@ -19,6 +19,7 @@ import {
   signEntry,
 } from '@liuhen/core';
 import { appointmentBody, encodeGenesis, type Genesis, networkId, revocationBody } from '@liuhen/governance';
+import { sampleBody, sampleSegment } from '@liuhen/profile-pipe/scenario';
 import { LedgerStore } from '@liuhen/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeReplicaStore } from '../src/replica-store.ts';
@@ -71,12 +72,12 @@ function entry(signer: KeyPair, draft: Partial<EntryDraft>): Uint8Array {
     buildEntry({
       network,
       org: REMOTE,
-      object: 'seg:1',
+      object: sampleSegment(1),
       kind: 'construction.joint-made',
       time,
       signer: signer.publicKey,
       role: 'QI',
-      body: { joint: 'J01' },
+      body: sampleBody('construction.joint-made', time / 1000),
       ...draft,
     }),
     signer.seed,
@@ -147,7 +148,7 @@ describe('NodeReplicaStore', () => {
     expect(await failure(db.replica.accept(REMOTE, block([revocation(qi), entry(qi, {})], false)))).toBe(
       'OPERATOR_REVOKED',
     );
-    await db.replica.accept(REMOTE, block([entry(qi, { object: 'seg:2' })]));
+    await db.replica.accept(REMOTE, block([entry(qi, { object: sampleSegment(2) })]));
     expect((await db.replica.logState(REMOTE)).frontier.size).toBe(3);
 
     // A block that does not verify (signed by another key) and a block of the own org.
@@ -167,7 +168,7 @@ describe('NodeReplicaStore', () => {
 
     // After a reopen the registry is rebuilt from the store: the operator still signs.
     const again = await open();
-    await again.replica.accept(REMOTE, block([entry(qi, { object: 'seg:3' })]));
+    await again.replica.accept(REMOTE, block([entry(qi, { object: sampleSegment(3) })]));
     const blocks: Block[] = [];
     for await (const b of again.replica.blocksFrom(REMOTE, 0, 100)) blocks.push(b);
     expect(blocks.map((b) => [b.header.size, b.envelopes.length])).toEqual([

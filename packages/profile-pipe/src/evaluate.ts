@@ -9,6 +9,7 @@ import type {
   Evaluation,
   EvaluationInput,
   Finding,
+  OperatorIdentity,
   ProfileEntry,
   Refusal,
   Unchecked,
@@ -105,7 +106,7 @@ export function checkAppend(input: AppendInput): AppendDecision {
     trace,
     mode: 'append',
     asOf: input.now,
-    operators: new OperatorDirectory(input.operators),
+    operators: directoryOf(input.operators),
   };
   const refusals: Refusal[] = [];
   const flags: Finding[] = [];
@@ -117,6 +118,22 @@ export function checkAppend(input: AppendInput): AppendDecision {
     else flags.push(finding(rule, node, outcome));
   }
   return { ok: refusals.length === 0, refusals, flags };
+}
+
+/**
+ * Directories by identity list: a node passes the same list to every append until an operator
+ * record changes it, so the directory is built once per change rather than once per append.
+ */
+const DIRECTORIES = new WeakMap<readonly OperatorIdentity[], OperatorDirectory>();
+
+function directoryOf(operators: readonly OperatorIdentity[] | undefined): OperatorDirectory {
+  if (operators === undefined) return new OperatorDirectory();
+  let directory = DIRECTORIES.get(operators);
+  if (directory === undefined) {
+    directory = new OperatorDirectory(operators);
+    DIRECTORIES.set(operators, directory);
+  }
+  return directory;
 }
 
 /**

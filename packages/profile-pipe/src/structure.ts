@@ -11,7 +11,7 @@ import { isAlias, lotCode, OBJECT_TYPES, parseLotId, parseObjectId, parseSegment
 import { type BodyOf, kindSpec } from './kinds/index.ts';
 import type { KindSpec } from './kinds/spec.ts';
 import { isRole, LEAD_ROLES } from './roles.ts';
-import type { TraceIndex, TraceNode } from './trace-index.ts';
+import { noteBodyValid, type TraceIndex, type TraceNode } from './trace-index.ts';
 
 export interface StructureIssue {
   readonly code: PipeErrorCode;
@@ -49,6 +49,8 @@ export function checkStructure(trace: TraceIndex, node: TraceNode): StructureIss
     });
   }
   const body = checkBody(entry.kind, entry.body, { sealed: entry.sealed !== undefined });
+  // Rules ask for this body again when later entries are judged: remember the answer.
+  noteBodyValid(entry, body.ok);
   if (!body.ok) {
     for (const issue of body.issues) {
       issues.push({

@@ -8,6 +8,18 @@ import { causalOrder, type Entry, type ProfileEntry, toHex } from '@liuhen/core'
 import { checkBody } from './body.ts';
 import { type BodyOf, type KindName, kindSpec } from './kinds/index.ts';
 
+/**
+ * Whether an entry's body passes its schema, by entry object: a pure function of the entry, so it
+ * is remembered across traces. A node that judges appends builds a trace per append over entries
+ * it keeps decoded; without this, every append would re-validate every ancestor's body.
+ */
+const BODY_VALID = new WeakMap<Entry, boolean>();
+
+/** Records the outcome of a body check made elsewhere (the structural check of a candidate). */
+export function noteBodyValid(entry: Entry, valid: boolean): void {
+  BODY_VALID.set(entry, valid);
+}
+
 export interface TraceNode {
   /** Position in causal order. */
   readonly index: number;
@@ -23,7 +35,6 @@ export class TraceIndex {
   readonly #byKind = new Map<string, TraceNode[]>();
   readonly #byObject = new Map<string, TraceNode[]>();
   readonly #attests = new Map<string, TraceNode[]>();
-  readonly #valid = new Map<number, boolean>();
   readonly #reach = new Map<string, boolean>();
 
   constructor(entries: readonly ProfileEntry[]) {
@@ -152,12 +163,12 @@ export class TraceIndex {
   /** The body typed as `kind`, or undefined when the entry is of another kind or its body is invalid. */
   body<K extends KindName>(node: TraceNode, kind: K): BodyOf<K> | undefined {
     if (node.entry.kind !== kind) return undefined;
-    let valid = this.#valid.get(node.index);
+    let valid = BODY_VALID.get(node.entry);
     if (valid === undefined) {
       valid =
         kindSpec(kind) !== undefined &&
         checkBody(kind, node.entry.body, { sealed: node.entry.sealed !== undefined }).ok;
-      this.#valid.set(node.index, valid);
+      BODY_VALID.set(node.entry, valid);
     }
     return valid ? (node.entry.body as unknown as BodyOf<K>) : undefined;
   }

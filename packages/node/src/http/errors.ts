@@ -21,6 +21,8 @@ const STATUS: Partial<Record<string, number>> = {
   NODE_CLOSED: 503,
   STORAGE_FAILED: 503,
   STORE_UNAVAILABLE: 503,
+  // Insufficient Storage: nothing was written; the same request succeeds once space is freed.
+  STORE_FULL: 507,
   BLOB_CORRUPT: 500,
   STORE_CORRUPT: 500,
   // Governance (packages/governance GOVERNANCE_ERROR_CODES). A signed action that does not
@@ -40,6 +42,14 @@ const STATUS: Partial<Record<string, number>> = {
   NODE_KEY_NOT_YET_VALID: 403,
   NODE_KEY_UNKNOWN: 403,
   PARTY_NOT_PERMITTED: 403,
+  // Sealed sections (protocol §15.8): the reader or grantor may not see the content.
+  CLEARANCE_TOO_LOW: 403,
+  GRANT_UNAUTHORIZED: 403,
+  SEAL_NOT_RECIPIENT: 403,
+  SEAL_WRONG_KEY: 403,
+  // The stored section does not open: damaged or altered data, not a bad request.
+  SEAL_AEAD_FAILED: 422,
+  ENCRYPTION_KEY_UNKNOWN: 409,
 };
 
 export function httpStatus(code: ErrorCode | string): number {

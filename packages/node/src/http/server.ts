@@ -3,6 +3,7 @@
  * bearer tokens, loopback by default, an OpenAPI document generated from the route schemas.
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import swagger from '@fastify/swagger';
 import {
@@ -26,8 +27,13 @@ import {
 import { isGovernanceError } from '@liuhen/governance';
 import type { BlobStore } from '@liuhen/store';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import { type EntryRefusedError, isEntryRefused } from '../entry-refused.ts';
 import type { LedgerNode } from '../ledger-node.ts';
+import type { NodeMetrics } from '../metrics.ts';
 import type { Replication } from '../replication.ts';
+import { type AccessOptions, NodeAccess } from './access.ts';
+import { entryView, registerAccessRoutes, traceViews } from './access-routes.ts';
+import { registerBackupRoute } from './backup-route.ts';
 import { registerBundleRoute } from './bundle-route.ts';
 import { httpStatus } from './errors.ts';
 import { registerGovernanceRoutes } from './governance-routes.ts';
@@ -38,6 +44,11 @@ export interface ApiToken {
   name: string;
   /** The operator whose key signs unsigned requests made with this token. */
   operator?: string;
+  /**
+   * What the token may read (DESIGN §11): `public` < `internal` < `restricted`; default
+   * `internal`. Its org is the node's: sealed fields open with the node's org keys only.
+   */
+  clearance?: Classification;
 }
 
 export interface ApiOptions {
@@ -51,6 +62,10 @@ export interface ApiOptions {
   version: string;
   /** The node's replication, when it runs one (config p2p). */
   replication?: Replication | undefined;
+  /** Served at GET /metrics and fed by the append routes (metrics.ts). */
+  metrics?: NodeMetrics | undefined;
+  /** The org's encryption keys and node seed: sealing, scoped reads, grants, read audits. */
+  access?: AccessOptions | undefined;
 }
 
 declare module 'fastify' {
@@ -62,7 +77,22 @@ declare module 'fastify' {
 const errorSchema = {
   type: 'object',
   properties: {
-    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        // A refusal by the network's profile (422): the field at fault and every refusal.
+        field: { type: 'string' },
+        refusals: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
+          },
+        },
+      },
+    },
   },
 };
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
@@ -108,8 +138,44 @@ const unsignedEntrySchema = {
 
 const ackSchema = {
   type: 'object',
-  properties: { id: hex64, org: { type: 'string' }, index: { type: 'integer' }, height: { type: 'integer' } },
+  properties: {
+    id: hex64,
+    org: { type: 'string' },
+    index: { type: 'integer' },
+    height: { type: 'integer' },
+    sealed: {
+      type: 'object',
+      description:
+        'the restricted fields went into the sealed section: the orgs it is wrapped to, and the authorised orgs left out for want of an encryption key in force (protocol §15.6)',
+      properties: {
+        fields: { type: 'array', items: { type: 'string' } },
+        recipients: { type: 'array', items: { type: 'string' } },
+        missing: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    flags: {
+      type: 'array',
+      description:
+        'profile rules the entry breaks that are recorded rather than refused (e.g. P-COVER); the entry is in the log',
+      items: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' },
+          severity: { type: 'string', enum: ['error', 'warning'] },
+          entry: hex64,
+          object: { type: 'string' },
+          kind: { type: 'string' },
+          message: { type: 'string' },
+          related: { type: 'array', items: hex64 },
+          dueAt: { type: 'integer' },
+        },
+      },
+    },
+  },
 };
+
+/** The routes whose refusals count as append rejections (metrics). */
+const APPEND_ROUTES = new Set(['/v1/entries', '/v1/signed-entries']);
 
 function fail(code: keyof typeof ERROR_CODES, message?: string): never {
   throw new LiuhenError(code, message);
@@ -118,6 +184,7 @@ function fail(code: keyof typeof ERROR_CODES, message?: string): never {
 export async function createApi(options: ApiOptions) {
   const { node, blobs, replication } = options;
   const tokens = new Map(options.tokens.map((t) => [t.sha256, t]));
+  const access = options.access === undefined ? undefined : new NodeAccess(node, options.access);
   const app = Fastify({
     // Request logging would write a line per append; the node logs what matters itself.
     logger: false,
@@ -141,7 +208,13 @@ export async function createApi(options: ApiOptions) {
     const error = thrown as Error & { validation?: unknown; code?: string; statusCode?: number };
     let code: string;
     let message: string;
-    if (isLiuhenError(error) || isGovernanceError(error)) {
+    let refusal: { field?: string; refusals: EntryRefusedError['refusals'] } | undefined;
+    if (isEntryRefused(error)) {
+      // The profile's own codes (PIPE_BODY_INVALID, P-LEADS, …), with the field and every refusal.
+      code = error.code;
+      message = error.message.startsWith(`${code}: `) ? error.message.slice(code.length + 2) : error.message;
+      refusal = { ...(error.field === undefined ? {} : { field: error.field }), refusals: error.refusals };
+    } else if (isLiuhenError(error) || isGovernanceError(error)) {
       // Governance codes (GovernanceError, packages/governance) are answered like core's.
       code = error.code;
       message = error.message.startsWith(`${code}: `) ? error.message.slice(code.length + 2) : error.message;
@@ -159,9 +232,13 @@ export async function createApi(options: ApiOptions) {
       code = 'INTERNAL';
       message = 'unexpected error; see the node log';
     }
-    const status = code === 'INTERNAL' ? 500 : httpStatus(code);
+    if (request.method === 'POST' && APPEND_ROUTES.has(request.routeOptions.url ?? ''))
+      options.metrics?.rejected(code);
+    if (code === 'BLOB_CORRUPT' || code === 'BLOB_HASH_MISMATCH')
+      options.metrics?.verificationFailures.inc({ source: 'blob', code });
+    const status = refusal !== undefined ? 422 : code === 'INTERNAL' ? 500 : httpStatus(code);
     if (status === 503) reply.header('retry-after', '1');
-    reply.status(status).send({ error: { code, message } });
+    reply.status(status).send({ error: { code, message, ...refusal } });
   });
 
   // Unknown routes answer in the same error shape as everything else.
@@ -171,6 +248,8 @@ export async function createApi(options: ApiOptions) {
 
   app.addHook('onRequest', async (request) => {
     if (request.url === '/healthz' || request.url === '/openapi.json') return;
+    // The web inspector's page holds no data: it asks for the person's token before any read.
+    if (request.method === 'GET' && (request.url === '/' || request.url.startsWith('/?'))) return;
     const header = request.headers.authorization;
     const match = header ? /^Bearer (\S+)$/.exec(header) : null;
     if (!match) fail('UNAUTHORIZED', 'send Authorization: Bearer <token>');
@@ -185,6 +264,20 @@ export async function createApi(options: ApiOptions) {
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The web inspector (apps/web): one self-contained file, read per request so a rebuild shows.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+    const page = await readFile(new URL('../../../../apps/web/dist/index.html', import.meta.url)).catch(() =>
+      fail('NOT_FOUND', 'the web inspector is not built: run `pnpm --filter @liuhen/web build`'),
+    );
+    return reply
+      .type('text/html; charset=utf-8')
+      .headers({
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+      })
+      .send(page);
+  });
 
   app.post(
     '/v1/entries',
@@ -200,23 +293,37 @@ export async function createApi(options: ApiOptions) {
       const seed = operator === undefined ? undefined : options.operatorSeeds.get(operator);
       if (!seed) fail('FORBIDDEN', 'this token is not bound to an operator key held by the node');
       const b = request.body;
+      // The node is the author here: it seals the restricted fields before it signs (sealing.ts).
+      const sealing = access?.seal({
+        object: b.object,
+        kind: b.kind,
+        body: bodyFromJson(b.body),
+        classification: (b.classification ?? 'public') as Classification,
+      });
       const ack = await node.appendUnsigned(
         {
           object: b.object,
           kind: b.kind,
           role: b.role,
-          body: bodyFromJson(b.body),
+          body: sealing?.body ?? bodyFromJson(b.body),
           ...(b.time === undefined ? {} : { time: b.time }),
           ...(b.parents === undefined ? {} : { parents: b.parents.map((p, i) => hex32(p, `parents[${i}]`)) }),
           refs: (b.refs ?? []).map(refFromJson),
           attachments: (b.attachments ?? []).map(
             (a, i): Attachment => ({ ...a, sha256: hex32(a.sha256, `attachments[${i}].sha256`) }),
           ),
-          classification: (b.classification ?? 'public') as Classification,
+          classification: sealing?.classification ?? ((b.classification ?? 'public') as Classification),
+          ...(sealing?.sealed === undefined ? {} : { sealed: sealing.sealed }),
         },
         seed,
       );
-      return reply.status(201).send(ack);
+      options.metrics?.appended('unsigned');
+      if (sealing?.sealed === undefined) return reply.status(201).send(ack);
+      const fields = Object.keys(bodyFromJson(b.body))
+        .filter((f) => !(f in sealing.body))
+        .sort();
+      const recipients = [...new Set(sealing.recipients.map((r) => r.org))];
+      return reply.status(201).send({ ...ack, sealed: { fields, recipients, missing: sealing.missing } });
     },
   );
 
@@ -241,7 +348,9 @@ export async function createApi(options: ApiOptions) {
           fail('REQUEST_INVALID', 'envelope is not valid base64');
         }
       }
-      return reply.status(201).send(await node.appendSigned(envelope));
+      const ack = await node.appendSigned(envelope);
+      options.metrics?.appended('signed');
+      return reply.status(201).send(ack);
     },
   );
 
@@ -299,11 +408,19 @@ export async function createApi(options: ApiOptions) {
         params: { type: 'object', properties: { id: hex64 }, required: ['id'] },
         querystring: {
           type: 'object',
-          properties: { proof: { type: 'string', enum: ['0', '1', 'true', 'false'] } },
+          properties: {
+            proof: { type: 'string', enum: ['0', '1', 'true', 'false'] },
+            clearance: { type: 'string', enum: [...CLASSIFICATIONS], description: "default: the token's" },
+          },
         },
       },
     },
-    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { proof?: string } }>) => {
+    async (
+      request: FastifyRequest<{
+        Params: { id: string };
+        Querystring: { proof?: string; clearance?: string };
+      }>,
+    ) => {
       const withProof = request.query.proof === '1' || request.query.proof === 'true';
       const found = await node.entry(fromHex(request.params.id), withProof);
       if (!found) fail('NOT_FOUND', `no entry ${request.params.id}`);
@@ -313,6 +430,8 @@ export async function createApi(options: ApiOptions) {
         index: found.index,
         entry: entryToJson(found.entry),
         envelope: toBase64(found.envelope),
+        // What this token may see of it: restricted fields only when cleared and readable (§15.7).
+        ...(access === undefined ? {} : { view: await entryView(access, request, found) }),
         ...(replication === undefined
           ? {}
           : { witness: await replication.witness(found.org, found.index, found.entry.time) }),
@@ -336,20 +455,26 @@ export async function createApi(options: ApiOptions) {
       schema: {
         summary: "An object's trace: its entries in causal order",
         params: { type: 'object', properties: { id: { type: 'string' } } },
+        querystring: {
+          type: 'object',
+          properties: { clearance: { type: 'string', enum: [...CLASSIFICATIONS] } },
+        },
       },
     },
-    async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { clearance?: string } }>) => {
       const trace = await node.trace(request.params.id);
       if (trace.length === 0) fail('NOT_FOUND', `no entries for object ${request.params.id}`);
       const heads = await node.heads(request.params.id);
+      const views = await traceViews(access, request, trace);
       return {
         object: request.params.id,
         heads: heads.map(toHex),
-        entries: trace.map((t) => ({
+        entries: trace.map((t, i) => ({
           id: toHex(t.id),
           org: t.org,
           index: t.index,
           entry: entryToJson(t.entry),
+          ...(views === undefined ? {} : { view: views[i] }),
         })),
       };
     },
@@ -381,7 +506,13 @@ export async function createApi(options: ApiOptions) {
       if (!(await blobs.has(hash)) && !(await replication?.blobs.fetch(hash)))
         fail('BLOB_NOT_FOUND', `no blob ${request.params.sha256}`);
       reply.header('content-type', 'application/octet-stream');
-      return reply.send(blobs.get(hash));
+      const stream = blobs.get(hash);
+      // A damaged file fails at its end, after the headers: the error handler never sees it.
+      stream.once('error', (error) => {
+        const code = (error as { code?: string }).code;
+        if (code === 'BLOB_CORRUPT') options.metrics?.verificationFailures.inc({ source: 'blob', code });
+      });
+      return reply.send(stream);
     },
   );
 
@@ -412,8 +543,21 @@ export async function createApi(options: ApiOptions) {
     }),
   );
 
+  // Token-protected like every route: scrapers send a bearer token (docs/operations.md).
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics (text format)' } },
+    async (_request, reply) => {
+      if (options.metrics === undefined) fail('NOT_FOUND', 'metrics are not enabled on this node');
+      reply.header('content-type', options.metrics.contentType);
+      return options.metrics.text();
+    },
+  );
+
+  registerBackupRoute(app, node);
   registerGovernanceRoutes(app, { node, replication });
   registerBundleRoute(app, { node, blobs, replication });
+  registerAccessRoutes(app, { node, access, blobs, replication });
 
   app.get(
     '/v1/fraud-proofs',

@@ -91,9 +91,16 @@ describe('late recording', () => {
           if (found.witness?.firstWitnessed == null) return `${org}: ${name} not witnessed yet`;
           seen.set(`${org}/${name}`, found);
         }
+        // Gas cosigns water's latest checkpoint, which covers the late entry whether or not it is
+        // the late entry's own (docs/protocol.md §12.8); shady cosigned the entry's own.
         const late = seen.get(`${org}/late`)?.witness?.cosignatures.map((c) => c.witness);
-        if (!late?.includes('gas') || !late.includes('shady'))
-          return `${org}: late entry cosigned by ${late}`;
+        if (!late?.includes('shady')) return `${org}: late entry cosigned by ${late}`;
+        const status = await net.status(org);
+        if (
+          !status.orgs.water?.lastCosigners.includes('gas') ||
+          status.orgs.water.size < acks.prompt.index + 1
+        )
+          return `${org}: water's head not cosigned by gas yet`;
       }
       return undefined;
     });

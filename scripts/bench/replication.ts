@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fromHex } from '@liuhen/core';
 import { generateSwarmKey } from '../../packages/net/src/pnet.ts';
 import { initDataDir, paths, saveTokens } from '../../packages/node/src/index.ts';
+import { sampleBody, sampleSegment } from '../../packages/profile-pipe/src/scenario/samples.ts';
 import {
   api,
   configureNode,
@@ -69,6 +70,19 @@ async function until(what: string, check: () => Promise<boolean>, ms: number): P
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} did not happen within ${ms / 1000} s`);
+}
+
+/** The 1-, 5- and 15-minute load averages, as /proc/loadavg shows them. */
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/** CPU time of another process (all its threads) in µs, from /proc/<pid>/stat. */
+function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -180,6 +194,10 @@ const gossipSuite: Suite = {
         120_000,
       );
       log(`${count} nodes connected; each appends ${perSecond} entries/s for ${seconds} s`);
+      const loadAtStart = loadAverage();
+      const pids = running.map((r) => r.process.pid as number);
+      const cpuAtStart = pids.map(processCpuMicros);
+      const windowStart = Date.now();
       const acks: Array<{ origin: number; index: number; at: number }> = [];
       const failures: string[] = [];
       const end = Date.now() + seconds * 1000;
@@ -194,11 +212,12 @@ const gossipSuite: Suite = {
             const k = n++;
             sends.push(
               api<{ index: number }>(r.url, token(i), 'POST', '/v1/entries', {
-                object: `pipe:${orgs[i]}:segment-${k % 5}`,
+                // Each org on segments of its own: 1,000 segment numbers apart.
+                object: sampleSegment(i * 1_000 + (k % 5)),
                 kind: 'construction.joint-made',
                 role: 'QI',
                 time: Date.now(),
-                body: { joint: `J${k}`, type: 'rubber-ring', gasketChecked: true },
+                body: sampleBody('construction.joint-made', k),
               }).then(({ status, json }) => {
                 if (status === 201) acks.push({ origin: i, index: json.index, at: Date.now() });
                 else failures.push(`HTTP ${status}`);
@@ -208,9 +227,32 @@ const gossipSuite: Suite = {
           await Promise.all(sends);
         }),
       );
+      const loadAtEnd = loadAverage();
       // Let the last blocks and cosignatures travel before reading the logs.
       await new Promise((r) => setTimeout(r, 5_000));
       const logs = running.map((r) => logLines(r.log()));
+      // CPU the ten daemons used from the start of the window until now (the last blocks and
+      // cosignatures travelled), over the entries acknowledged: unlike latencies, this does not
+      // depend on what else the machine runs. Over the window's length it is the cores the load
+      // needs; beyond the machine's cores, queues grow and latencies with them.
+      const cpuSeconds =
+        pids.reduce((sum, pid, i) => sum + processCpuMicros(pid) - (cpuAtStart[i] as number), 0) / 1e6;
+      log(
+        `daemons' CPU ${cpuSeconds.toFixed(1)} s over ${((Date.now() - windowStart) / 1000).toFixed(1)} s ` +
+          `(${((cpuSeconds * 1000) / Math.max(1, acks.length)).toFixed(1)} ms per acknowledged entry; ` +
+          `${(cpuSeconds / seconds).toFixed(2)} cores per second of load)`,
+      );
+      // What the load was made of: blocks cut per origin, cosignatures each witness made.
+      const blocks = logs.map((lines) => lines.filter((l) => l.msg === 'block committed'));
+      const blockCount = blocks.reduce((n, b) => n + b.length, 0);
+      const madeBy = logs.map(
+        (lines, j) => lines.filter((l) => l.msg === 'cosignature stored' && l.by === orgs[j]).length,
+      );
+      log(
+        `load average ${loadAtStart} at the start of the window, ${loadAtEnd} at its end; ` +
+          `${blockCount} blocks cut (${(acks.length / Math.max(1, blockCount)).toFixed(1)} entries per block); ` +
+          `${madeBy.reduce((a, b) => a + b, 0)} cosignatures made (per witness ${Math.min(...madeBy)}–${Math.max(...madeBy)})`,
+      );
       const propagation: number[] = [];
       const cosign: number[] = [];
       let unseen = 0;

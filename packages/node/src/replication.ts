@@ -176,6 +176,8 @@ export async function startReplication(options: {
   governance?: NodeGovernance;
   /** Largest attachment fetched from peers (default: the data directory's `maxBlobBytes`). */
   maxBlobBytes?: number;
+  /** A restored node's own log is fetched from peers first (NodeReplicaStore `acceptOwnBlocks`). */
+  recoverOwnLog?: boolean;
 }): Promise<Replication> {
   const { config, genesis, logger } = options;
   if (typeof config.pskFile !== 'string' || config.pskFile === '')
@@ -216,6 +218,7 @@ export async function startReplication(options: {
     // A catching-up node verifies other orgs' entries on every core.
     verifyThreads: availableParallelism(),
     onAttachments: (org, attachments) => blobs?.prefetch(org, attachments),
+    acceptOwnBlocks: options.recoverOwnLog ?? false,
   });
   const topics = replicationTopics(options.networkId);
   let host: Host;

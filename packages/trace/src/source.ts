@@ -29,8 +29,10 @@ export interface TraceSource {
   /** Every `org.operator-appointed` and `org.operator-revoked` entry of the org's log below `below`. */
   operatorRecords(org: string, below: number): Promise<readonly LocatedEnvelope[]>;
   /**
-   * The signed note (the org's signature line only) of the header of the block that holds leaf
-   * `index` of the org's log: the smallest checkpoint with size > index.
+   * The signed note (the org's signature line only) of a checkpoint that holds leaf `index` of
+   * the org's log: that of the block holding it, or of the first later one that witnesses
+   * cosigned (they cosign only an org's latest checkpoint, protocol §12.8), whose cosignatures
+   * then date the entry's witnessing.
    */
   headerCovering(org: string, index: number): Promise<string | undefined>;
   /** The signed note of the org's latest header. */

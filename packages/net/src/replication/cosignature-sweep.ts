@@ -1,15 +1,19 @@
 /**
- * Cosignature anti-entropy (docs/protocol.md §12.3): cosignatures reach a node by gossip, with the
+ * Cosignature anti-entropy (docs/protocol.md §12.8): cosignatures reach a node by gossip, with the
  * blocks it syncs, and with each org's head on every heads exchange. One made while the node was
  * down or cut off, of a block it already held and that is no longer the head, would reach it by
  * none of these. The sweep finds such gaps and fetches them, with bounded work per round:
  *
- * - per org, a cursor walks the held log, `heightsPerRound` heights per round (wrapping to the
- *   first block after the head), so every held checkpoint is examined again and again;
- * - a held checkpoint lacking the cosignature of some expected witness (every known witness but
- *   the org itself) is asked for, a run of at most 256 heights per request naming the witnesses
- *   lacking, from the connected peers in turn until none is missing, at most `requestsPerRound`
- *   requests a round (`/liuhen/cosignatures/1`);
+ * - witnesses cosign an org's latest checkpoint on a schedule, not every block (cosign-schedule.ts),
+ *   and a cosignature of size N covers every entry below N: a witness *covers* a held height when
+ *   this node holds its cosignature of the held checkpoint at that height or at a higher one;
+ * - per org, a cursor walks the held log downwards from the head, `heightsPerRound` heights per
+ *   round, and wraps to the head after height 1, so every held checkpoint is examined again and
+ *   again; what it learnt above (the witnesses covering) it carries down within one turn;
+ * - a run of at most 256 heights where some expected witness (every known witness but the org
+ *   itself) covers nothing is asked for, naming the witnesses lacking, from the connected peers in
+ *   turn until none lacks, at most `requestsPerRound` requests a round, the orgs taking turns to go
+ *   first (`/liuhen/cosignatures/1`);
  * - the answer is the responder's checkpoints of that range with the cosignatures it holds by
  *   those witnesses (a witness that never cosigned costs an empty answer, not a transfer).
  *   A checkpoint that is not the one held at its height is skipped (forks are the heads and sync
@@ -57,13 +61,21 @@ export interface CosignatureSweepOptions {
   readonly signal: AbortSignal;
 }
 
+/** Where the sweep of one org's log stands. */
+interface Cursor {
+  /** The next height to examine; the turn starts again at the head below 1. */
+  next: number;
+  /** Witnesses holding a cosignature of a held checkpoint above `next`, as seen in this turn. */
+  covering: Set<string>;
+}
+
 export class CosignatureSweep {
   readonly #options: CosignatureSweepOptions;
   readonly #heightsPerRound: number;
   readonly #requestsPerRound: number;
   #requests = 0;
-  /** org → the next height to examine. */
-  readonly #cursors = new Map<string, number>();
+  #rounds = 0;
+  readonly #cursors = new Map<string, Cursor>();
   #running = false;
 
   constructor(options: CosignatureSweepOptions) {
@@ -107,7 +119,10 @@ export class CosignatureSweep {
     this.#running = true;
     this.#requests = 0;
     try {
-      for (const org of this.#options.orgs()) {
+      // The request budget is shared: each round another org goes first, so none starves.
+      const orgs = [...this.#options.orgs()];
+      const first = orgs.length === 0 ? 0 : this.#rounds++ % orgs.length;
+      for (const org of [...orgs.slice(first), ...orgs.slice(0, first)]) {
         if (this.#options.signal.aborted) return;
         await this.#sweep(org, peers);
       }
@@ -119,55 +134,63 @@ export class CosignatureSweep {
   async #sweep(org: string, peers: readonly PeerId[]): Promise<void> {
     const head = (await this.#options.store.logState(org)).header?.height ?? 0;
     if (head === 0) return;
-    let cursor = this.#cursors.get(org) ?? 1;
-    if (cursor > head) cursor = 1;
-    const end = Math.min(head, cursor + this.#heightsPerRound - 1);
-    for (let from = cursor; from <= end; from += MAX_COSIGNATURE_HEIGHTS) {
-      const to = Math.min(end, from + MAX_COSIGNATURE_HEIGHTS - 1);
-      let gaps = await this.#incomplete(org, from, to);
+    let cursor = this.#cursors.get(org);
+    if (cursor === undefined || cursor.next < 1 || cursor.next > head) {
+      cursor = { next: head, covering: new Set() };
+      this.#cursors.set(org, cursor);
+    }
+    const end = Math.max(1, cursor.next - this.#heightsPerRound + 1);
+    for (let to = cursor.next; to >= end; to -= MAX_COSIGNATURE_HEIGHTS) {
+      const from = Math.max(end, to - MAX_COSIGNATURE_HEIGHTS + 1);
+      const above = cursor.covering;
+      let gaps = await this.#uncovered(org, from, to, above);
       for (const peer of peers) {
         if (gaps.heights.length === 0 || this.#options.signal.aborted) break;
         if (this.#requests++ >= this.#requestsPerRound) break;
         try {
           await this.#fetch(peer, {
             org,
-            fromHeight: gaps.heights[0] as number,
-            toHeight: gaps.heights.at(-1) as number,
+            fromHeight: gaps.heights.at(-1) as number,
+            toHeight: gaps.heights[0] as number,
             missing: gaps.witnesses,
           });
         } catch (error) {
           this.#options.misbehaved(peer, error);
         }
-        gaps = await this.#incomplete(org, from, to);
+        gaps = await this.#uncovered(org, from, to, above);
       }
+      cursor.covering = gaps.covering;
+      cursor.next = from - 1;
     }
-    this.#cursors.set(org, end >= head ? 1 : end + 1);
   }
 
   /**
-   * Held heights in `from … to` whose checkpoint lacks the cosignature of an expected witness,
-   * and those witnesses (at most MAX_MISSING_WITNESSES, in ascending order).
+   * Held heights in `from … to`, descending, that some expected witness does not cover (no held
+   * cosignature of it over the held checkpoint at that height or above: `above` are those covering
+   * everything above `to`); those witnesses (at most MAX_MISSING_WITNESSES, ascending); and the
+   * witnesses covering `from`.
    */
-  async #incomplete(
+  async #uncovered(
     org: string,
     from: number,
     to: number,
-  ): Promise<{ heights: number[]; witnesses: string[] }> {
+    above: ReadonlySet<string>,
+  ): Promise<{ heights: number[]; witnesses: string[]; covering: Set<string> }> {
     const { store } = this.#options;
     const expected = this.#options.expectedWitnesses(org);
     const heights: number[] = [];
     const witnesses = new Set<string>();
-    if (expected.length === 0) return { heights, witnesses: [] };
-    for (let height = from; height <= to; height++) {
+    const covering = new Set(above);
+    for (let height = to; height >= from; height--) {
       const header = await store.headerAt(org, height);
-      if (header === undefined) break;
-      const held = new Set((await store.cosignaturesOf(org, header.text)).map((r) => r.witness));
-      const lacking = expected.filter((w) => !held.has(w));
+      if (header === undefined) continue;
+      for (const r of await store.cosignaturesOf(org, header.text)) covering.add(r.witness);
+      const lacking = expected.filter((w) => !covering.has(w));
       if (lacking.length === 0) continue;
       heights.push(height);
       for (const w of lacking) witnesses.add(w);
     }
-    return { heights, witnesses: [...witnesses].sort().slice(0, MAX_MISSING_WITNESSES) };
+    return { heights, witnesses: [...witnesses].sort().slice(0, MAX_MISSING_WITNESSES), covering };
   }
 
   async #fetch(peer: PeerId, asked: CosignaturesRequest): Promise<void> {

@@ -2,8 +2,8 @@
  * Replication (DESIGN §5): block, cosignature and fraud-proof gossip with fully verifying topic
  * validators; the heads protocol (anti-entropy on connect and periodically); the sync protocol
  * (an org's blocks by size range, streamed in bounded frames and applied block by block);
- * witnessing (cosign every verified block of another org); equivocation detection (fraud proofs,
- * freezing the org).
+ * witnessing (cosign the latest verified checkpoint of every other org, at most once a second per
+ * org: cosign-schedule.ts); equivocation detection (fraud proofs, freezing the org).
  *
  * Every change to one org's log happens under that org's lock, so gossip, heads and sync cannot
  * interleave their checks and stores. Memory: a sync holds at most one block; a heads exchange one
@@ -35,6 +35,7 @@ import {
 import { isNetError, NetError } from '../errors.ts';
 import { type RequestContext, request, requestAll, serveRequests } from '../frames.ts';
 import type { Host } from '../host.ts';
+import { CosignSchedule } from './cosign-schedule.ts';
 import { CosignatureSweep } from './cosignature-sweep.ts';
 import { type HeaderKeyResolver, isRuleError } from './governance.ts';
 import {
@@ -108,6 +109,13 @@ export interface ReplicatorOptions {
    * missing ones from peers (default 1 024; see cosignature-sweep.ts).
    */
   readonly cosignatureSweepHeights?: number;
+  /**
+   * The least time between two cosignatures of one org by this witness, ms (default 1 000, the
+   * resolution of a cosignature's timestamp): the org's latest held checkpoint is cosigned at once
+   * after a quiet interval, else when the interval since the last one has passed, superseding the
+   * checkpoints accepted meanwhile (cosign-schedule.ts, docs/protocol.md §12.8).
+   */
+  readonly cosignIntervalMs?: number;
 }
 
 /** What became of a block or header offered to the replicator. */
@@ -170,6 +178,7 @@ export class Replicator extends EventTarget {
   readonly #syncReadAhead: { readonly blocks: number; readonly bytes: number };
   readonly #verifiers = new VerifierCache();
   readonly #cosignatureSweep: CosignatureSweep;
+  readonly #cosigns: CosignSchedule;
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #syncing = new Set<string>();
   readonly #headsInFlight = new Set<string>();
@@ -213,6 +222,12 @@ export class Replicator extends EventTarget {
       signal: this.#stopping.signal,
     });
     this.ownOrg = [...options.orgKeys].find(([, key]) => equalBytes(key, options.host.nodeKey))?.[0];
+    this.#cosigns = new CosignSchedule({
+      intervalMs: options.cosignIntervalMs ?? 1_000,
+      // Tracked, so that `stop` waits for a cosignature being made before the store closes.
+      run: (org) => this.#track(this.#cosignHead(org)),
+      now: this.#now,
+    });
   }
 
   // ---- life cycle ------------------------------------------------------------------------
@@ -242,9 +257,15 @@ export class Replicator extends EventTarget {
       this.#timer = setInterval(() => this.antiEntropy(), this.#antiEntropyMs);
       this.#timer.unref?.();
     }
+    // Heads held from before a restart that this witness had not cosigned yet (it stopped within an
+    // interval of accepting them) are cosigned now.
+    this.#touchOtherOrgs();
   }
 
   async stop(): Promise<void> {
+    // Heads accepted within the last interval are cosigned (and gossiped) before the topics go.
+    await this.#cosigns.flush().catch(() => undefined);
+    this.#cosigns.stop();
     this.#stopping.abort(new NetError('NET_STREAM_FAILED', 'replicator stopped'));
     if (this.#timer !== undefined) clearInterval(this.#timer);
     const { host, topics } = this;
@@ -391,34 +412,66 @@ export class Replicator extends EventTarget {
       throw err;
     }
     this.#emit('accepted', { org, header });
-    if (org !== this.ownOrg) this.#track(this.#cosign(header).catch(() => undefined));
+    // Not this block's checkpoint as such: the org's head when the schedule lets this witness sign.
+    if (org !== this.ownOrg) this.#cosigns.touch(org);
     return 'accepted';
   }
 
   // ---- witnessing --------------------------------------------------------------------------
 
-  async #cosign(header: BlockHeader): Promise<void> {
-    const timestamp = Math.floor(this.#now() / 1000);
-    const signature = cosign(header.text, this.#witness.name, this.#witness.seed, timestamp);
-    const record: CosignatureRecord = {
-      org: header.org,
-      checkpoint: header.text,
-      size: header.size,
-      witness: this.#witness.name,
-      signature,
-      timestamp,
-    };
-    if (!(await this.#store.addCosignature(record))) return;
-    this.#emit('cosignature', record);
-    await this.#host.pubsub.publish(
-      this.topics.cosignatures,
-      encodeGossipCosignature({
-        org: header.org,
-        checkpoint: header.text,
+  #touchOtherOrgs(): void {
+    for (const org of this.#orgKeys.keys()) if (org !== this.ownOrg) this.#cosigns.touch(org);
+  }
+
+  /**
+   * Cosigns `org`'s latest held checkpoint, unless the log is frozen or this witness cosigned that
+   * checkpoint already; stores and gossips the cosignature. Returns whether it made one.
+   *
+   * The head was verified by `store.accept` against the log held before it (hash chain, every
+   * entry, Merkle root extending the held frontier), so it is consistent with every checkpoint this
+   * witness held, and cosigned, earlier: one cosignature of size N vouches for every entry below N.
+   */
+  async #cosignHead(org: string): Promise<boolean> {
+    if (this.#stopping.signal.aborted) return false;
+    const record = await this.#withLock(org, async (): Promise<CosignatureRecord | undefined> => {
+      if (await this.#store.isFrozen(org)) return undefined;
+      const head = (await this.#store.logState(org)).header;
+      if (head === undefined || (await this.#store.hasCosignature(org, head.text, this.#witness.name)))
+        return undefined;
+      const timestamp = Math.floor(this.#now() / 1000);
+      const cosigned: CosignatureRecord = {
+        org,
+        checkpoint: head.text,
+        size: head.size,
         witness: this.#witness.name,
-        signature,
-      }),
-    );
+        signature: cosign(head.text, this.#witness.name, this.#witness.seed, timestamp),
+        timestamp,
+      };
+      return (await this.#store.addCosignature(cosigned)) ? cosigned : undefined;
+    });
+    if (record === undefined) return false;
+    this.#emit('cosignature', record);
+    // Without subscribed peers publishing fails; they get it with the head on the next heads exchange.
+    await this.#host.pubsub
+      .publish(
+        this.topics.cosignatures,
+        encodeGossipCosignature({
+          org,
+          checkpoint: record.checkpoint,
+          witness: record.witness,
+          signature: record.signature,
+        }),
+      )
+      .catch(() => undefined);
+    return true;
+  }
+
+  /**
+   * Cosigns at once every head whose cosignature the schedule holds back (tests; `stop` does it),
+   * and waits for cosignatures being made.
+   */
+  cosignPending(): Promise<void> {
+    return this.#cosigns.flush();
   }
 
   // ---- equivocation --------------------------------------------------------------------------
@@ -554,6 +607,8 @@ export class Replicator extends EventTarget {
 
   /** Heads exchange with every connected peer (the periodic anti-entropy round). */
   antiEntropy(): void {
+    // A head whose cosignature was lost (a failed write) is cosigned again.
+    this.#touchOtherOrgs();
     const peers = this.#host.node.getPeers();
     for (const peer of peers) this.#track(this.exchangeHeads(peer).catch(() => undefined));
     // Cosignatures of held blocks older than the heads, best-scored peers asked first.

@@ -3,9 +3,9 @@
  * turned into a LiuhenError: callers above this file never see a `level` error.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ErrorCode, LiuhenError } from '@liuhen/core';
+import { type ErrorCode, isLiuhenError, LiuhenError } from '@liuhen/core';
 import { Level } from 'level';
 import type { KeyRange } from './keys.ts';
 
@@ -21,9 +21,16 @@ interface Compactable {
 function storeError(error: unknown, code: ErrorCode = 'STORE_UNAVAILABLE'): LiuhenError {
   if (error instanceof LiuhenError) return error;
   const levelCode = (error as { code?: unknown } | undefined)?.code;
-  // LevelDB reports checksum and format failures as corruption: retrying cannot help.
-  const mapped = levelCode === 'LEVEL_CORRUPTION' ? 'STORE_CORRUPT' : code;
-  return new LiuhenError(mapped, (error as Error | undefined)?.message, { cause: error });
+  const message = (error as Error | undefined)?.message;
+  // LevelDB reports checksum and format failures as corruption: retrying cannot help. A full
+  // disk gets its own code: the operator's remedy (free space) differs from any other I/O error.
+  const mapped =
+    levelCode === 'LEVEL_CORRUPTION'
+      ? 'STORE_CORRUPT'
+      : /No space left on device|ENOSPC/.test(message ?? '')
+        ? 'STORE_FULL'
+        : code;
+  return new LiuhenError(mapped, message, { cause: error });
 }
 
 /**
@@ -138,21 +145,97 @@ export class ReadBatcher {
 }
 
 /**
+ * Opt-in fault injection for the fault suite (test/faults/disk-full.test.ts), for machines where
+ * no small file system can be mounted: while the file named by LIUHEN_STORE_FULL_FLAG exists,
+ * every batch write fails as a full disk would (ENOSPC) before LevelDB sees it, and free space
+ * reads as zero. Unset (always, outside tests), it costs one property read at start.
+ */
+const FULL_FLAG = process.env.LIUHEN_STORE_FULL_FLAG || undefined;
+
+function injectedFull(): boolean {
+  return FULL_FLAG !== undefined && existsSync(FULL_FLAG);
+}
+
+/**
+ * After a failed write LevelDB's log writer is not to be trusted: a write cut short by a full
+ * disk leaves a torn record in the write-ahead log, and the writer has already counted the bytes
+ * it could not write, so the records it appends next are misaligned with the log's 32 KiB
+ * blocks. At the next open LevelDB would drop them as damage — acknowledged blocks — and this
+ * store would refuse to open (recoveryDamage). A failed write (or a background compaction that
+ * failed, which LevelDB makes sticky) therefore marks the database, and the next write first
+ * closes and reopens it: recovery then ends the log at the torn record (never acknowledged) and
+ * starts a fresh one. Reopening needs room for LevelDB to turn the log into a table, so it waits
+ * until the disk has that much free; until then writes fail with STORE_FULL and reads go on.
+ */
+const needsReopen = new WeakSet<Database>();
+/** Free bytes wanted before a reopen: the log becomes a table of about its size, plus slack. */
+const REOPEN_SLACK_BYTES = 1024 * 1024;
+
+function freeBytes(path: string): number {
+  if (injectedFull()) return 0;
+  try {
+    const fs = statfsSync(path);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Bytes of LevelDB's write-ahead logs (NNNNNN.log; "LOG" is its info log). */
+function walBytes(path: string): number {
+  try {
+    let total = 0;
+    for (const name of readdirSync(path)) if (name.endsWith('.log')) total += statSync(join(path, name)).size;
+    return total;
+  } catch {
+    return 0;
+  }
+}
+
+async function reopen(db: Database): Promise<void> {
+  const path = db.location;
+  const wanted = 2 * walBytes(path) + REOPEN_SLACK_BYTES;
+  const free = freeBytes(path);
+  if (free < wanted)
+    throw new LiuhenError('STORE_FULL', `${free} bytes free where the store is, ${wanted} needed to resume`);
+  await guard(async () => {
+    if (db.status === 'open') await db.close();
+    await db.open();
+  });
+  const damage = recoveryDamage(path);
+  if (damage !== undefined) {
+    await closeDatabase(db).catch(() => undefined);
+    throw new LiuhenError('STORE_CORRUPT', `LevelDB dropped damaged records while recovering: ${damage}`);
+  }
+  needsReopen.delete(db);
+}
+
+/**
  * The one durable write of a block: all of it or none of it, fsynced before it resolves. A
  * chained batch, because abstract-level's array form clones every operation with the batch
  * options and costs several times more per put.
  */
-export function writeBatch(db: Database, puts: readonly Put[]): Promise<void> {
-  return guard(async () => {
-    const batch = db.batch();
-    try {
-      for (const { key, value } of puts) batch.put(key, value);
-    } catch (error) {
-      await batch.close();
-      throw error;
-    }
-    await batch.write({ sync: true });
-  }, 'STORAGE_FAILED');
+export async function writeBatch(db: Database, puts: readonly Put[]): Promise<void> {
+  if (needsReopen.has(db)) await reopen(db);
+  try {
+    await guard(async () => {
+      if (injectedFull())
+        throw Object.assign(new Error(`IO error: ${db.location}: No space left on device (injected)`), {
+          code: 'LEVEL_IO_ERROR',
+        });
+      const batch = db.batch();
+      try {
+        for (const { key, value } of puts) batch.put(key, value);
+      } catch (error) {
+        await batch.close();
+        throw error;
+      }
+      await batch.write({ sync: true });
+    }, 'STORAGE_FAILED');
+  } catch (error) {
+    if (!isLiuhenError(error, 'STORE_CORRUPT')) needsReopen.add(db);
+    throw error;
+  }
 }
 
 /**

@@ -18,3 +18,10 @@ export {
   LedgerStore,
   type LogHead,
 } from './ledger-store.ts';
+export {
+  checkSnapshot,
+  decodeSnapshot,
+  restoreSnapshot,
+  SNAPSHOT_MAGIC,
+  type SnapshotSummary,
+} from './snapshot.ts';

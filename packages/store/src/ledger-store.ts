@@ -72,6 +72,7 @@ import { extendHead, type LogHead } from './log-head.ts';
 import { nodePuts, readNodes } from './merkle-nodes.ts';
 import { decodeHeads, encodeHeads, nextHeads } from './object-heads.ts';
 import { OrgTable } from './org-table.ts';
+import { encodeSnapshot } from './snapshot.ts';
 import { decodeHeader, encodeHeader, storedEntryId, storedEntryTime } from './stored-records.ts';
 
 export type { LogHead } from './log-head.ts';
@@ -539,6 +540,14 @@ export class LedgerStore {
     } catch (error) {
       throw new LiuhenError('STORE_UNAVAILABLE', (error as Error).message, { cause: error });
     }
+  }
+
+  /**
+   * The whole store as one consistent snapshot stream (snapshot.ts), readable while blocks keep
+   * being committed: the online backup. `restoreSnapshot` rebuilds a store from it.
+   */
+  snapshot(): AsyncGenerator<Uint8Array> {
+    return encodeSnapshot(this.#db);
   }
 
   /**

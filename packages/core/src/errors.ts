@@ -86,6 +86,8 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: 'the database cannot be opened or read (closed, locked, or an I/O error)',
   STORE_INCOMPATIBLE: 'the database is not a Liuhen store of a supported format version',
   STORE_CORRUPT: 'a record the store relies on is missing or malformed',
+  STORE_FULL:
+    'the disk holding the store is full; nothing was written, and writes resume once space is freed',
   BLOB_TOO_LARGE: 'the attachment exceeds the size limit',
   BLOB_HASH_MISMATCH: 'the attachment does not have the expected SHA-256',
   BLOB_NOT_FOUND: 'no attachment with this SHA-256 is stored',

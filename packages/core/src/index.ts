@@ -15,5 +15,6 @@ export * from './merkle.ts';
 export * from './merkle-tree.ts';
 export * from './note.ts';
 export * from './profile.ts';
+export * from './read-audit.ts';
 export * from './sealed.ts';
 export * from './sealed-view.ts';

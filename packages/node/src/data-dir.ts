@@ -5,6 +5,8 @@
  *   genesis.cbor           the network genesis (network id = SHA-256 of these bytes)
  *   keys/node.json         the org node key, encrypted
  *   keys/operators/*.json  operator keys the node signs with for API tokens, encrypted
+ *   keys/encryption/*.json the org's X25519 encryption secrets (sealed sections), encrypted, named
+ *                          by key id; retired ones stay, for what was sealed to them
  *   tokens.json            API tokens: SHA-256 of each token, its name, its operator
  *   db/                    LevelDB: logs, headers, Merkle nodes, indexes
  *   blobs/                 attachments, named by SHA-256
@@ -16,10 +18,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LiuhenError } from '@liuhen/core';
+import { type EncryptionKeyPair, encryptionKeyPair, LiuhenError, toHex } from '@liuhen/core';
 import { decodeGenesis, type Genesis, networkId } from '@liuhen/governance';
 import type { ApiToken } from './http/server.ts';
-import { openSeed, readKeyFile, sealSeed, writeKeyFile } from './keystore.ts';
+import { encryptionPublicKey, openSeed, readKeyFile, sealSeed, writeKeyFile } from './keystore.ts';
 
 /** The `p2p` section of config.json: replication with the other member nodes (DESIGN §5). */
 export interface P2pConfig {
@@ -59,6 +61,7 @@ export const paths = (dir: string) => ({
   genesis: join(dir, 'genesis.cbor'),
   nodeKey: join(dir, 'keys', 'node.json'),
   operators: join(dir, 'keys', 'operators'),
+  encryption: join(dir, 'keys', 'encryption'),
   tokens: join(dir, 'tokens.json'),
   db: join(dir, 'db'),
   blobs: join(dir, 'blobs'),
@@ -161,4 +164,32 @@ export function loadTokens(dir: string): ApiToken[] {
 
 export function saveTokens(dir: string, tokens: readonly ApiToken[]): void {
   writeFileSync(paths(dir).tokens, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * Stores an org X25519 encryption secret (protocol §15.1) under keys/encryption/<key id>.json,
+ * encrypted like every other key. The daemon unlocks all of them: old entries stay sealed to
+ * retired keys.
+ */
+export function saveEncryptionKey(dir: string, secret: Uint8Array, passphrase: string): EncryptionKeyPair {
+  const pair = encryptionKeyPair(secret);
+  mkdirSync(paths(dir).encryption, { recursive: true, mode: 0o700 });
+  const path = join(paths(dir).encryption, `${toHex(pair.keyId)}.json`);
+  if (existsSync(path))
+    throw new LiuhenError('CONFIG_INVALID', `encryption key ${toHex(pair.keyId)} is already stored`);
+  writeKeyFile(path, sealSeed(secret, passphrase, 'org encryption key', encryptionPublicKey));
+  return pair;
+}
+
+/** Every encryption key pair the data directory holds, oldest file name first (by key id). */
+export function unlockEncryptionKeys(dir: string, passphrase: string): EncryptionKeyPair[] {
+  if (!existsSync(paths(dir).encryption)) return [];
+  return readdirSync(paths(dir).encryption)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) =>
+      encryptionKeyPair(
+        openSeed(readKeyFile(join(paths(dir).encryption, f)), passphrase, encryptionPublicKey),
+      ),
+    );
 }

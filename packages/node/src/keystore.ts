@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { fromHex, LiuhenError, publicKeyFromSeed, toHex } from '@liuhen/core';
+import { encryptionKeyPair, fromHex, LiuhenError, publicKeyFromSeed, toHex } from '@liuhen/core';
 
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
@@ -26,10 +26,21 @@ function deriveKey(
   return scryptSync(passphrase.normalize('NFKC'), salt, 32, { ...params, maxmem: SCRYPT.maxmem });
 }
 
-export function sealSeed(seed: Uint8Array, passphrase: string, label: string): KeyFile {
+/** How a key file's public key follows from its secret: Ed25519 seeds, X25519 encryption secrets. */
+export type PublicKeyOf = (secret: Uint8Array) => Uint8Array;
+
+/** The X25519 public key of an org encryption secret (sealed sections, protocol §15.1). */
+export const encryptionPublicKey: PublicKeyOf = (secret) => encryptionKeyPair(secret).publicKey;
+
+export function sealSeed(
+  seed: Uint8Array,
+  passphrase: string,
+  label: string,
+  publicKeyOf: PublicKeyOf = publicKeyFromSeed,
+): KeyFile {
   const salt = randomBytes(16);
   const nonce = randomBytes(12);
-  const publicKey = publicKeyFromSeed(seed);
+  const publicKey = publicKeyOf(seed);
   const cipher = createCipheriv('aes-256-gcm', deriveKey(passphrase, salt, SCRYPT), nonce);
   cipher.setAAD(publicKey);
   const ciphertext = Buffer.concat([cipher.update(seed), cipher.final()]);
@@ -47,7 +58,11 @@ export function sealSeed(seed: Uint8Array, passphrase: string, label: string): K
   };
 }
 
-export function openSeed(file: KeyFile, passphrase: string): Uint8Array {
+export function openSeed(
+  file: KeyFile,
+  passphrase: string,
+  publicKeyOf: PublicKeyOf = publicKeyFromSeed,
+): Uint8Array {
   if (file?.version !== 1 || file.kdf?.name !== 'scrypt' || file.cipher?.name !== 'aes-256-gcm') {
     throw new LiuhenError('KEYSTORE_INVALID', `${file?.label ?? 'key file'}: unsupported format`);
   }
@@ -63,7 +78,7 @@ export function openSeed(file: KeyFile, passphrase: string): Uint8Array {
     const seed = new Uint8Array(
       Buffer.concat([decipher.update(fromHex(file.cipher.ciphertext)), decipher.final()]),
     );
-    if (toHex(publicKeyFromSeed(seed)) !== file.publicKey) throw new Error('public key mismatch');
+    if (toHex(publicKeyOf(seed)) !== file.publicKey) throw new Error('public key mismatch');
     return seed;
   } catch (cause) {
     throw new LiuhenError('KEYSTORE_LOCKED', `${file.label}: wrong passphrase or damaged key file`, {

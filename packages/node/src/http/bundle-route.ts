@@ -2,14 +2,22 @@
  * `GET /v1/objects/{id}/bundle`: the object's offline bundle (packages/trace, docs/protocol.md
  * §14) in its canonical binary form, assembled from what this node holds. `liuhen-inspect bundle`
  * and `liuhen-node export` fetch it; `?attachments=1` includes the attachments' bytes.
+ *
+ * `?clearance=` (default: the token's; never above it, CLEARANCE_TOO_LOW) chooses what the bundle
+ * may carry beyond what every node holds. The envelopes are the signed bytes, the same at every
+ * clearance: a sealed section travels as ciphertext, so the bundle verifies against the same
+ * checkpoints whoever exports it. What changes is the attachments: below `restricted`, those of
+ * restricted entries (a survey table of as-built geometry) are left out, and the verifier lists
+ * them as gaps.
  */
-import { LiuhenError } from '@liuhen/core';
+import { clearanceCovers, LiuhenError, toHex } from '@liuhen/core';
 import type { BlobStore } from '@liuhen/store';
 import { assembleBundle, encodeBundle, isTraceError } from '@liuhen/trace';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { LedgerNode } from '../ledger-node.ts';
 import type { Replication } from '../replication.ts';
 import { nodeTraceSource } from '../trace-source.ts';
+import { type Caller, requestedClearance } from './access.ts';
 
 export function registerBundleRoute(
   app: FastifyInstance,
@@ -22,16 +30,43 @@ export function registerBundleRoute(
       schema: {
         summary: "An object's offline-verifiable bundle (application/cbor, protocol §14)",
         params: { type: 'object', properties: { id: { type: 'string' } } },
-        querystring: { type: 'object', properties: { attachments: { type: 'string', enum: ['0', '1'] } } },
+        querystring: {
+          type: 'object',
+          properties: {
+            attachments: { type: 'string', enum: ['0', '1'] },
+            clearance: { type: 'string', enum: ['public', 'internal', 'restricted'] },
+          },
+        },
       },
     },
     async (
-      request: FastifyRequest<{ Params: { id: string }; Querystring: { attachments?: string } }>,
+      request: FastifyRequest<{
+        Params: { id: string };
+        Querystring: { attachments?: string; clearance?: string };
+      }>,
       reply,
     ) => {
+      const clearance = requestedClearance(request.token as Caller | undefined, request.query.clearance);
+      let scoped = source;
+      if (request.query.attachments === '1' && !clearanceCovers(clearance, 'restricted')) {
+        const withheld = new Set<string>();
+        for (const t of await options.node.trace(request.params.id))
+          if (t.entry.classification === 'restricted' || t.entry.sealed !== undefined)
+            for (const a of t.entry.attachments) withheld.add(toHex(a.sha256));
+        const attachment = source.attachment;
+        scoped = {
+          ...source,
+          ...(attachment === undefined
+            ? {}
+            : {
+                attachment: async (sha256: Uint8Array) =>
+                  withheld.has(toHex(sha256)) ? undefined : attachment(sha256),
+              }),
+        };
+      }
       let bytes: Uint8Array;
       try {
-        const bundle = await assembleBundle(source, request.params.id, {
+        const bundle = await assembleBundle(scoped, request.params.id, {
           attachments: request.query.attachments === '1',
         });
         bytes = encodeBundle(bundle);
@@ -43,6 +78,7 @@ export function registerBundleRoute(
       }
       return reply
         .type('application/cbor')
+        .header('x-liuhen-clearance', clearance)
         .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
   );

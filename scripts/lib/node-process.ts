@@ -211,7 +211,11 @@ export function startNode(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Run
     }),
   );
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start in 60 s:\n${out}\n${err}`)), 60_000);
+    // Generous: on a loaded 2-core machine a start (tsx, libp2p, worker threads) can take a minute.
+    const timer = setTimeout(
+      () => reject(new Error(`node did not start in 180 s:\n${out}\n${err}`)),
+      180_000,
+    );
     child.stderr?.on('data', (d) => {
       err += d;
     });

@@ -37,6 +37,7 @@ export {
   signedActionToJson,
   verifyActionSignature,
 } from './actions.ts';
+export { type ClockJudgement, judgeBlockTime, judgeCosignatureTime } from './clock-skew.ts';
 export { creditCodeCheckCharacter, isCreditCode } from './credit-code.ts';
 export {
   type AnyErrorCode,

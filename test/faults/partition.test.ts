@@ -10,10 +10,12 @@
  * holds every org's log with the same size and root, every acknowledged entry exactly once at the
  * index it was acknowledged at, each org's head cosigned by all four other orgs, and the entries
  * appended during the split first witnessed during the split on every node (the cosignatures made
- * on the entry's own side travel to the far side with the synced blocks and the heads).
+ * on the entry's own side travel to the far side with the synced blocks and the heads). Finally
+ * every store verifies clean (`liuhen-node verify`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Ack, type EntryJson, eventually, TestNetwork } from './helpers/network.ts';
+import { cliAsync } from '../../scripts/lib/node-process.ts';
+import { type Ack, type EntryJson, eventually, TestNetwork } from '../helpers/network.ts';
 
 const LEFT = ['water', 'gas'];
 const RIGHT = ['power', 'sewer', 'archive'];
@@ -36,29 +38,33 @@ describe('partition and heal between five node processes', () => {
   beforeAll(async () => {
     net = await TestNetwork.prepare(ORGS);
     await net.startAll(ORGS);
-    await eventually('a full mesh of five', () => net.meshed(ORGS));
-  }, 120_000);
+    await eventually('a full mesh of five', () => net.meshed(ORGS), 300_000);
+  }, 600_000);
 
   afterAll(() => net?.close());
 
   it('splits 2/3, both sides append, and after the heal both sides converge with no duplicates and no losses', {
-    timeout: 240_000,
+    timeout: 900_000,
   }, async () => {
     const t0 = Date.now();
     const phases: string[] = [];
     const phase = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await appendOn(ORGS, 2);
-    await eventually('convergence before the split', () => net.converged(ORGS, ORGS));
+    await eventually('convergence before the split', () => net.converged(ORGS, ORGS), 300_000);
 
     // The split: the left side denies the right one, which keeps dialling it.
     await restart(LEFT, RIGHT);
     phase('split restarted');
-    await eventually('each side meshed', async () => (await net.meshed(LEFT)) ?? net.meshed(RIGHT));
+    await eventually('each side meshed', async () => (await net.meshed(LEFT)) ?? net.meshed(RIGHT), 300_000);
     const before = await net.status('power');
     const duringSplit = acks.length;
     await appendOn(ORGS, 4);
-    await eventually('the left side converges on its own', () => net.converged(LEFT, LEFT, LEFT));
-    await eventually('the right side converges on its own', () => net.converged(RIGHT, RIGHT, RIGHT));
+    await eventually('the left side converges on its own', () => net.converged(LEFT, LEFT, LEFT), 300_000);
+    await eventually(
+      'the right side converges on its own',
+      () => net.converged(RIGHT, RIGHT, RIGHT),
+      300_000,
+    );
     const split = Date.now();
     phase('split converged');
     for (const org of LEFT) {
@@ -79,8 +85,8 @@ describe('partition and heal between five node processes', () => {
     // The heal: the same two nodes, no deny list.
     await restart(LEFT, []);
     phase('heal restarted');
-    await eventually('a full mesh again', () => net.meshed(ORGS));
-    await eventually('convergence after the heal', () => net.converged(ORGS, ORGS), 90_000);
+    await eventually('a full mesh again', () => net.meshed(ORGS), 300_000);
+    await eventually('convergence after the heal', () => net.converged(ORGS, ORGS), 300_000);
     phase('healed');
 
     // No losses, no duplicates: each node indexes exactly the acknowledged entries, once each,
@@ -110,5 +116,12 @@ describe('partition and heal between five node processes', () => {
       }
     phase('checked');
     console.log(`partition and heal, ${acks.length} entries: ${phases.join(', ')}`);
+
+    // Every store verifies clean, entry by entry.
+    for (const org of ORGS) await net.stop(org);
+    for (const org of ORGS) {
+      const result = await cliAsync(['verify', '--data-dir', net.prepared(org).dir, '--json']);
+      expect(result.status, `${org}: ${result.stdout}${result.stderr}`).toBe(0);
+    }
   });
 });

@@ -43,7 +43,7 @@ import {
   utf8,
   verifyCosignature,
   withSignatures,
-} from '../packages/core/src/index.ts';
+} from '../../packages/core/src/index.ts';
 import {
   BLOB_PROTOCOL,
   COSIGNATURES_PROTOCOL,
@@ -62,11 +62,11 @@ import {
   requestAll,
   SYNC_PROTOCOL,
   serveRequests,
-} from '../packages/net/src/index.ts';
-import { cliAsync, networkOf } from '../scripts/lib/node-process.ts';
-import { type EntryJson, eventually, TestNetwork } from './helpers/network.ts';
-import { MemberLog, memberKey } from './helpers/org-log.ts';
-import { daemonPeer, subscribed, TestPeers } from './helpers/peer.ts';
+} from '../../packages/net/src/index.ts';
+import { cliAsync, networkOf } from '../../scripts/lib/node-process.ts';
+import { type EntryJson, eventually, TestNetwork } from '../helpers/network.ts';
+import { MemberLog, memberKey } from '../helpers/org-log.ts';
+import { daemonPeer, subscribed, TestPeers } from '../helpers/peer.ts';
 
 const DAEMONS = ['water', 'gas'];
 const mallory = memberKey('mallory');
@@ -137,15 +137,15 @@ describe('a hostile member', () => {
   beforeAll(async () => {
     net = await TestNetwork.prepare(DAEMONS, { externalOrgs: [mallory, ...hostiles] });
     await net.startAll(DAEMONS);
-    await eventually('water and gas connected', () => net.meshed(DAEMONS));
-  }, 120_000);
+    await eventually('water and gas connected', () => net.meshed(DAEMONS), 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     await peers.stopAll();
     await net?.close();
   });
 
-  it('cannot crash, poison or freeze honest nodes, and loses its score', { timeout: 180_000 }, async () => {
+  it('cannot crash, poison or freeze honest nodes, and loses its score', { timeout: 600_000 }, async () => {
     const dir = net.prepared('water').dir;
     const { genesis, networkId } = networkOf(dir);
     const topics = replicationTopics(networkId);
@@ -451,7 +451,7 @@ describe('a hostile member', () => {
     // The honest nodes still replicate with each other, and their stores verify entry by entry.
     await net.append('water', 2);
     await net.append('gas', 1);
-    await eventually('water and gas converge', () => net.converged(DAEMONS, DAEMONS));
+    await eventually('water and gas converge', () => net.converged(DAEMONS, DAEMONS), 300_000);
     await peers.stop(host);
     for (const org of DAEMONS) await net.stop(org);
     for (const org of DAEMONS) {

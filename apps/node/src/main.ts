@@ -11,6 +11,7 @@ import {
   fromHex,
   generateKeyPair,
   hex32,
+  importPublicKey,
   isLiuhenError,
   LiuhenError,
   openEnvelope,
@@ -55,6 +56,8 @@ import {
 import { BlobStore, LedgerStore } from '@liuhen/store';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
+import { registerAccessCommands } from './access-cli.ts';
+import { registerBackupCommands } from './backup-cli.ts';
 import { dataDirOption, jsonOption, passphraseOption, print, remote, target } from './cli-common.ts';
 import { call, fetchBytes } from './client.ts';
 import { registerGovernanceCommands } from './governance-cli.ts';
@@ -225,10 +228,12 @@ async function appointOperator(o: Record<string, string | undefined>, replacing:
     } else if (existsSync(keyFile)) {
       throw new LiuhenError('CONFIG_INVALID', `operator ${name} already has a key (rotate it instead)`);
     }
-    const key = generateKeyPair();
+    // A key held elsewhere is checked as any enrolled key is (canonical, not small-order).
+    const held = o.key === undefined ? generateKeyPair() : undefined;
+    const operatorKey = held?.publicKey ?? importPublicKey(fromHex(o.key as string));
     const salt = randomBytes(32);
     const appointment = {
-      operator: key.publicKey,
+      operator: operatorKey,
       name: previous?.appointment.name ?? name,
       roles: o.roles === undefined ? [...(previous?.appointment.roles ?? [])] : o.roles.split(','),
       licence: o.licence || previous?.appointment.licence || `none:${name}`,
@@ -240,7 +245,7 @@ async function appointOperator(o: Record<string, string | undefined>, replacing:
     };
     const ack = await node.appendUnsigned(
       {
-        object: `operator:${toHex(key.publicKey)}`,
+        object: `operator:${toHex(operatorKey)}`,
         kind: OPERATOR_APPOINTED,
         role: 'ORG',
         time: now,
@@ -255,13 +260,18 @@ async function appointOperator(o: Record<string, string | undefined>, replacing:
         keyFile,
         join(paths(dataDir).operators, `${name}.${toHex(previous.key).slice(0, 16)}.replaced`),
       );
-      saveOperatorKey(dataDir, name, key.seed, passphrase);
+      if (held !== undefined) saveOperatorKey(dataDir, name, held.seed, passphrase);
     } else {
-      saveOperatorKey(dataDir, name, key.seed, passphrase);
+      if (held !== undefined) saveOperatorKey(dataDir, name, held.seed, passphrase);
       token = randomBytes(24).toString('base64url');
       saveTokens(dataDir, [
         ...loadTokens(dataDir),
-        { sha256: createHash('sha256').update(token).digest('hex'), name, operator: name },
+        {
+          sha256: createHash('sha256').update(token).digest('hex'),
+          name,
+          // The node can sign for an operator only with a key file of theirs.
+          ...(held === undefined ? {} : { operator: name }),
+        },
       ]);
     }
     print(
@@ -269,7 +279,7 @@ async function appointOperator(o: Record<string, string | undefined>, replacing:
       {
         network,
         org: config.org,
-        operator: toHex(key.publicKey),
+        operator: toHex(operatorKey),
         entry: ack,
         ...(token === undefined ? {} : { token }),
         ...(previous === undefined ? {} : { replaces: toHex(previous.key) }),
@@ -280,7 +290,7 @@ async function appointOperator(o: Record<string, string | undefined>, replacing:
           previous === undefined
             ? `appointed ${name} (${appointment.roles.join(',')}) at log index ${ack.index}`
             : `rotated ${name}'s key at log index ${ack.index}: ${toHex(previous.key)} is replaced (its entries before index ${ack.index} stay valid; it signs nothing after) by`,
-          `operator key ${toHex(key.publicKey)}`,
+          `operator key ${toHex(operatorKey)}`,
           ...(token === undefined
             ? ["the operator's API tokens now sign with the new key"]
             : [`API token (shown once): ${token}`]),
@@ -299,7 +309,12 @@ appointOptions(
       "appoint an operator on the org's log, create their key and an API token (node must be stopped)",
     ),
   false,
-).action((o) => appointOperator(o, false));
+)
+  .option(
+    '--key <hex>',
+    "appoint this public key, whose seed stays on the operator's own device: no key file is made, and the token only submits entries signed there",
+  )
+  .action((o) => appointOperator(o, false));
 
 appointOptions(
   operator
@@ -373,12 +388,22 @@ program
   .description('issue an API token for an app (reads and pre-signed appends)')
   .addOption(dataDirOption())
   .requiredOption('--name <name>', 'who the token is for')
+  .option('--clearance <level>', 'public, internal (default) or restricted: what it may read (DESIGN §11)')
   .addOption(jsonOption())
   .action((o) => {
+    if (o.clearance !== undefined && !['public', 'internal', 'restricted'].includes(o.clearance))
+      throw new LiuhenError(
+        'CONFIG_INVALID',
+        `--clearance ${o.clearance}: expected public, internal or restricted`,
+      );
     const token = randomBytes(24).toString('base64url');
     saveTokens(o.dataDir, [
       ...loadTokens(o.dataDir),
-      { sha256: createHash('sha256').update(token).digest('hex'), name: o.name },
+      {
+        sha256: createHash('sha256').update(token).digest('hex'),
+        name: o.name,
+        ...(o.clearance === undefined ? {} : { clearance: o.clearance }),
+      },
     ]);
     print(
       o.json,
@@ -393,12 +418,16 @@ program
   .addOption(dataDirOption())
   .option('--host <host>', 'listen address (default 127.0.0.1)')
   .option('--port <port>', 'listen port (default 7420; 0 = any free port)', (v) => Number.parseInt(v, 10))
+  .option(
+    '--log-level <level>',
+    'fatal, error, warn, info, debug, trace or silent (default: config logLevel, else info)',
+  )
   .addOption(passphraseOption())
   .action(async (o) => {
     const daemon = await startDaemon({
       dataDir: o.dataDir,
       passphrase: resolvePassphrase(o),
-      overrides: { host: o.host, port: o.port },
+      overrides: { host: o.host, port: o.port, logLevel: o.logLevel },
     });
     const stop = (signal: string) => {
       daemon.logger.info({ signal }, 'stopping');
@@ -684,6 +713,8 @@ function printReport(json: boolean | undefined, report: VerifyReport): void {
 }
 
 registerGovernanceCommands(program);
+registerBackupCommands(program);
+registerAccessCommands(program);
 
 try {
   await program.parseAsync();

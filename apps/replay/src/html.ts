@@ -28,7 +28,7 @@ const escapes: Record<string, string> = {
 export const esc = (text: unknown) => String(text).replace(/[&<>"']/g, (c) => escapes[c] as string);
 
 const CSS = `
-body{font:14px/1.45 system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;margin:24px;color:#1b1f24;max-width:1200px}
+body{font:14px/1.45 system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei","WenQuanYi Zen Hei",sans-serif;margin:24px;color:#1b1f24;max-width:1200px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
 .verdict{font-weight:700;padding:2px 8px;border-radius:4px;color:#fff}
 .failed{background:#cf222e}.verified{background:#1a7f37}.verified-with-warnings{background:#9a6700}
@@ -37,6 +37,8 @@ th{background:#f6f8fa}code,pre{font:12px/1.4 ui-monospace,monospace}pre{backgrou
 .error{color:#cf222e}.warning{color:#9a6700}.info{color:#57606a}.muted{color:#57606a}
 svg text{font:11px system-ui,sans-serif}
 `;
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 function figure(report: TraceReport, at: number): string {
   const entries = report.entries;
@@ -93,18 +95,32 @@ function figure(report: TraceReport, at: number): string {
       );
     }
   }
+  const who = (e: ReportEntry) => e.operator?.name ?? e.role;
   for (const e of entries) {
-    const s = severityOf(e);
-    const who = e.operator?.name ?? e.role;
     parts.push(
-      `<g class="entry" data-step="${e.step}"><circle cx="${x(e.time)}" cy="${y(e.stage)}" r="6" fill="${colour[s]}" stroke="#fff"/>` +
-        `<title>#${e.step} ${esc(e.kind)} — ${esc(who)} (${esc(e.role)}, ${esc(e.org)}) ${esc(when(e.time))}</title></g>`,
-      `<text x="${x(e.time) + 8}" y="${y(e.stage) - 8}">${e.step} ${esc(who)}</text>`,
+      `<g class="entry" data-step="${e.step}"><circle cx="${x(e.time)}" cy="${y(e.stage)}" r="6" fill="${colour[severityOf(e)]}" stroke="#fff"/>` +
+        `<title>#${e.step} ${esc(e.kind)} — ${esc(who(e))} (${esc(e.role)}, ${esc(e.org)}) ${esc(when(e.time))}</title></g>`,
     );
   }
+  // Decades of entries crowd a lane: a label is drawn only where it overlaps none already drawn,
+  // entries with findings first; every point keeps its tooltip and its row in the table below.
+  const placed = new Map<string, Array<[number, number]>>();
+  const rank = { error: 0, warning: 1, ok: 2 };
+  for (const e of [...entries].sort((a, b) => rank[severityOf(a)] - rank[severityOf(b)] || a.step - b.step)) {
+    const label = `${e.step} ${who(e)}`;
+    const start = x(e.time) + 8;
+    // Wide characters (CJK) take about twice the width of Latin ones at this size.
+    const end = start + [...label].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 13 : 7), 0);
+    const lane = placed.get(e.stage) ?? [];
+    if (end > width || lane.some(([a, b]) => start < b + 4 && a < end + 4)) continue;
+    lane.push([start, end]);
+    placed.set(e.stage, lane);
+    parts.push(`<text x="${start}" y="${y(e.stage) - 8}">${esc(label)}</text>`);
+  }
+  const nearRight = x(at) > width - 220;
   parts.push(
     `<line x1="${x(at)}" y1="24" x2="${x(at)}" y2="${height}" stroke="#0969da" stroke-width="1.5"/>`,
-    `<text x="${x(at) + 3}" y="${height - 4}" fill="#0969da">T = ${esc(when(at))}</text>`,
+    `<text x="${nearRight ? x(at) - 3 : x(at) + 3}" y="${height - 4}" fill="#0969da"${nearRight ? ' text-anchor="end"' : ''}>T = ${esc(when(at))}</text>`,
   );
   return `<svg id="timeline" role="img" aria-label="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
 }
@@ -159,7 +175,7 @@ export function renderHtml(input: HtmlInput): string {
 <title>Incident replay: ${esc(report.object)}</title><style>${CSS}</style></head><body>
 <h1>Incident replay: ${esc(report.object)}</h1>
 <p><span class="verdict ${esc(report.verdict)}">${esc(report.verdict)}</span>
- ${report.summary.validEntries}/${report.summary.entries} entries valid · ${report.summary.errors} errors · ${report.summary.warnings} warnings ·
+ ${report.summary.validEntries}/${report.summary.entries} entries valid · ${plural(report.summary.errors, 'error')} · ${plural(report.summary.warnings, 'warning')} ·
  profile ${esc(report.profile.id)}${report.profile.checked ? '' : ' (rules not checked)'} · network <code>${esc(report.network)}</code>${report.anchored ? '' : ' (not anchored)'} · as of ${esc(when(report.asOf))}</p>
 <h2>Timeline</h2>${figure(report, at)}
 <table><thead><tr><th>#</th><th>time (UTC)</th><th>stage</th><th>org</th><th>person (role)</th><th>kind</th><th>key values</th><th>findings</th></tr></thead><tbody>${rows}</tbody></table>

@@ -4,23 +4,35 @@
  * its own block, cut when it was recorded and cosigned by a majority of the other orgs at the
  * scenario's first-witnessed time — so a late recording is late in the logs too.
  */
-import { toHex } from '@liuhen/core';
+import { type BlockHeader, toHex } from '@liuhen/core';
 import type { Scenario } from '@liuhen/profile-pipe/scenario';
 import { MemoryLedger } from '../src/index.ts';
 
-export function scenarioLedger(s: Scenario): MemoryLedger {
-  const ledger = new MemoryLedger(s.genesisBytes);
+/** Where the logs go: a MemoryLedger, or a recorder of blocks for a node's store. */
+export interface ScenarioSink {
+  /** Cuts `envelopes` as the org's next block, signed with the org node key `seed`. */
+  append(
+    org: string,
+    envelopes: readonly Uint8Array[],
+    options: { seed: Uint8Array; time: number },
+  ): BlockHeader;
+  /** `witness` cosigns the org's latest block at `timestamp` seconds. */
+  cosign(org: string, witness: string, seed: Uint8Array, timestamp: number): unknown;
+  putAttachment(data: Uint8Array): unknown;
+}
+
+export function writeScenario(s: Scenario, sink: ScenarioSink): void {
   const ids = s.orgs.map((o) => o.id);
   const seeds = new Map(s.orgs.map((o) => [o.id, o.nodeSeed]));
   const majority = Math.floor((ids.length - 1) / 2) + 1;
   let turn = 0;
   const cut = (org: string, envelopes: Uint8Array[], time: number, witnessedAt: number) => {
-    const header = ledger.append(org, envelopes, { seed: seeds.get(org) as Uint8Array, time });
+    const header = sink.append(org, envelopes, { seed: seeds.get(org) as Uint8Array, time });
     const others = ids.filter((id) => id !== org);
     // A different majority each time, as real witnesses come and go.
     for (let k = 0; k < majority; k++) {
       const witness = others[(turn + k) % others.length] as string;
-      ledger.cosign(
+      sink.cosign(
         org,
         witness,
         seeds.get(witness) as Uint8Array,
@@ -46,6 +58,11 @@ export function scenarioLedger(s: Scenario): MemoryLedger {
   });
   logged.sort((a, b) => a.at - b.at);
   for (const { e, witnessed, at } of logged) cut(e.entry.org, [e.envelope], at, witnessed);
-  for (const data of s.blobs.values()) ledger.putAttachment(data);
+  for (const data of s.blobs.values()) sink.putAttachment(data);
+}
+
+export function scenarioLedger(s: Scenario): MemoryLedger {
+  const ledger = new MemoryLedger(s.genesisBytes);
+  writeScenario(s, ledger);
   return ledger;
 }

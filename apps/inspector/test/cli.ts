@@ -1,4 +1,4 @@
-/** Runs a CLI of this repository as a child process and collects what it printed and its exit code. */
+/** Runs a CLI of this repository (liuhen-inspect, liuhen-replay) as a child process and collects what it printed and its exit code. */
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 

@@ -10,8 +10,8 @@ import { incidentScenario } from '@liuhen/profile-pipe/scenario';
 import { assembleBundle, encodeBundle } from '@liuhen/trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioLedger } from '../../../packages/trace/test/scenario-ledger.ts';
+import { run } from '../../inspector/test/cli.ts';
 import { ARTIFACTS, type Browser, launchChromium } from '../../web/test/browser.ts';
-import { run } from './cli.ts';
 
 const BIN = 'apps/replay/bin/liuhen-replay.js';
 let browser: Browser;

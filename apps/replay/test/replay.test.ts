@@ -12,7 +12,7 @@ import { assembleBundle, encodeBundle } from '@liuhen/trace';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DAY, OBJECT, segment, T0 } from '../../../packages/trace/test/fixtures.ts';
 import { scenarioLedger } from '../../../packages/trace/test/scenario-ledger.ts';
-import { run } from './cli.ts';
+import { run } from '../../inspector/test/cli.ts';
 
 const BIN = 'apps/replay/bin/liuhen-replay.js';
 let dir: string;

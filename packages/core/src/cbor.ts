@@ -629,6 +629,22 @@ export function decodeCanonical(bytes: Uint8Array, options: DecodeOptions = {}):
   return value;
 }
 
+/**
+ * Decodes the one item at `start` of `bytes` as an item nested `depth` deep would be, and returns
+ * it with the offset after it: for decoders of a fixed outer structure (an entry) that read its
+ * scalar fields in place and leave the free-form ones (a body) to this decoder.
+ */
+export function decodeCanonicalItem(
+  bytes: Uint8Array,
+  start: number,
+  depth: number,
+): { value: CborValue; end: number } {
+  const reader = new Reader(bytes, DEFAULT_MAX_DEPTH);
+  reader.pos = start;
+  const value = reader.value(depth);
+  return { value, end: reader.pos };
+}
+
 /** True for a plain CBOR map value (as opposed to an array, bytes or a scalar). */
 export function isCborMap(value: CborValue | undefined): value is { [key: string]: CborValue } {
   return (

@@ -7,6 +7,7 @@ import { compareBytes, concatBytes, equalBytes, utf8 } from './bytes.ts';
 import {
   type CborValue,
   decodeCanonical,
+  decodeCanonicalItem,
   encodeCanonical,
   encodeCanonicalAfter,
   inCanonicalOrder,
@@ -284,14 +285,184 @@ export interface EntryDecodeOptions {
 }
 
 export function decodeEntry(bytes: Uint8Array, options: EntryDecodeOptions = {}): Entry {
+  return decodeEntryBytes(bytes, options, false);
+}
+
+/** `views`: the byte fields may be views into `bytes`, which the caller owns and never changes. */
+function decodeEntryBytes(bytes: Uint8Array, options: EntryDecodeOptions, views: boolean): Entry {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ENTRY_BYTES;
   if (bytes.length > maxBytes)
     throw new LiuhenError('ENTRY_TOO_LARGE', `${bytes.length} > ${maxBytes} bytes`);
-  const entry = entryFromCbor(decodeCanonical(bytes, { maxBytes }));
+  const entry = readEntryDirect(bytes, views) ?? entryFromCbor(decodeCanonical(bytes, { maxBytes }));
   if (options.network !== undefined && !equalBytes(entry.network, options.network)) {
     throw new LiuhenError('ENTRY_WRONG_NETWORK');
   }
   return entry;
+}
+
+// The entry map's keys in canonical order, each as its encoded text string; `sealed` is optional.
+const ENTRY_KEY_ENCODINGS = [
+  'org',
+  'body',
+  'kind',
+  'refs',
+  'role',
+  'time',
+  'object',
+  'sealed',
+  'signer',
+  'network',
+  'parents',
+  'version',
+  'attachments',
+  'classification',
+].map((key) => concatBytes(Uint8Array.of(0x60 | key.length), utf8(key)));
+const SEALED_KEY = 7;
+const CLASSIFICATION = new RegExp(`^(${CLASSIFICATIONS.join('|')})$`);
+
+/** A read position in an entry's bytes, for `readEntryDirect`. */
+class EntryCursor {
+  pos = 0;
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** A head of `major` with a minimal, definite argument below 2^53, or -1. */
+  head(major: number): number {
+    const bytes = this.bytes;
+    const at = this.pos;
+    const initial = bytes[at];
+    if (initial === undefined || initial >>> 5 !== major) return -1;
+    const info = initial & 0x1f;
+    let value: number;
+    let width: number;
+    if (info < 24) return this.advance(1, info);
+    if (info === 24) [value, width] = [bytes[at + 1] ?? 0, 1];
+    else if (info === 25) [value, width] = [((bytes[at + 1] ?? 0) << 8) | (bytes[at + 2] ?? 0), 2];
+    else if (info === 26 || info === 27) {
+      width = info === 26 ? 4 : 8;
+      value = 0;
+      for (let i = 1; i <= width; i++) value = value * 256 + (bytes[at + i] ?? 0);
+    } else return -1;
+    const floor = width === 1 ? 24 : 2 ** (4 * width);
+    if (at + 1 + width > bytes.length || value < floor || value > Number.MAX_SAFE_INTEGER) return -1;
+    return this.advance(1 + width, value);
+  }
+
+  advance(n: number, value: number): number {
+    this.pos += n;
+    return value;
+  }
+
+  key(index: number): boolean {
+    const expected = ENTRY_KEY_ENCODINGS[index] as Uint8Array;
+    const bytes = this.bytes;
+    for (let i = 0; i < expected.length; i++) if (bytes[this.pos + i] !== expected[i]) return false;
+    this.pos += expected.length;
+    return true;
+  }
+
+  /** ASCII text matching `pattern`, or undefined (other text takes the general path). */
+  text(pattern: RegExp): string | undefined {
+    const length = this.head(3);
+    const bytes = this.bytes;
+    if (length < 0 || this.pos + length > bytes.length) return undefined;
+    let text = '';
+    for (let i = this.pos; i < this.pos + length; i++) {
+      const b = bytes[i] as number;
+      if (b > 0x7f) return undefined;
+      text += String.fromCharCode(b);
+    }
+    this.pos += length;
+    return pattern.test(text) ? text : undefined;
+  }
+
+  hash(views: boolean): Uint8Array | undefined {
+    if (this.head(2) !== 32 || this.pos + 32 > this.bytes.length) return undefined;
+    const at = this.advance(32, this.pos);
+    return views ? this.bytes.subarray(at, at + 32) : this.bytes.slice(at, at + 32);
+  }
+
+  item(): CborValue {
+    const { value, end } = decodeCanonicalItem(this.bytes, this.pos, 1);
+    this.pos = end;
+    return value;
+  }
+
+  /** An array field: empty ones (the common case) without the general decoder. */
+  list<T>(field: string, parse: (value: CborValue, i: number) => T): T[] {
+    if (this.bytes[this.pos] !== 0x80) return listField(this.item(), field).map(parse);
+    this.pos += 1;
+    return [];
+  }
+}
+
+/**
+ * The common case read in place: the map's keys exactly as canonical order places them, its
+ * scalar fields checked where they lie, the free-form ones (body, sealed, refs, attachments)
+ * through the general decoder and the same checks as `entryFromCbor`. A general decode builds
+ * the whole map first and then checks it, which cost as much again. Anything unexpected,
+ * malformed input included, returns undefined, and the general path then gives its precise error.
+ */
+function readEntryDirect(bytes: Uint8Array, views: boolean): Entry | undefined {
+  try {
+    const c = new EntryCursor(bytes);
+    const count = c.head(5);
+    if (count !== 13 && count !== 14) return undefined;
+    const absent = (index: number) => index === SEALED_KEY && count === 13;
+    const next = (index: number) => absent(index) || c.key(index);
+    if (!next(0)) return undefined;
+    const org = c.text(ORG_ID);
+    if (org === undefined || !next(1)) return undefined;
+    const body = c.item();
+    if (!isCborMap(body) || !next(2)) return undefined;
+    const kind = c.text(KIND);
+    if (kind === undefined || !next(3)) return undefined;
+    const refs = c.list('refs', parseRef);
+    if (!next(4)) return undefined;
+    const role = c.text(ROLE);
+    if (role === undefined || !next(5)) return undefined;
+    const time = c.head(0);
+    if (time < 0 || !next(6)) return undefined;
+    const object = c.text(OBJECT_ID);
+    if (object === undefined || !next(7)) return undefined;
+    const sealed = absent(SEALED_KEY) ? undefined : c.item();
+    if ((sealed !== undefined && !isCborMap(sealed)) || !next(8)) return undefined;
+    const signer = c.hash(views);
+    if (signer === undefined || !next(9)) return undefined;
+    const network = c.hash(views);
+    if (network === undefined || !next(10)) return undefined;
+    const parentCount = c.head(4);
+    if (parentCount < 0 || parentCount > MAX_LIST_ITEMS) return undefined;
+    const parents: Uint8Array[] = [];
+    for (let i = 0; i < parentCount; i++) {
+      const parent = c.hash(views);
+      if (parent === undefined) return undefined;
+      if (i > 0 && compareBytes(parents[i - 1] as Uint8Array, parent) >= 0) return undefined;
+      parents.push(parent);
+    }
+    if (!next(11) || c.head(0) !== ENTRY_VERSION || !next(12)) return undefined;
+    const attachments = c.list('attachments', parseAttachment);
+    if (!next(13)) return undefined;
+    const classification = c.text(CLASSIFICATION);
+    if (classification === undefined || c.pos !== bytes.length) return undefined;
+    const entry: Entry = {
+      version: ENTRY_VERSION,
+      network,
+      org,
+      object,
+      kind,
+      parents,
+      refs,
+      time,
+      signer,
+      role,
+      body,
+      attachments,
+      classification: classification as Classification,
+    };
+    return sealed === undefined ? entry : { ...entry, sealed };
+  } catch {
+    return undefined;
+  }
 }
 
 export function entryId(entryBytes: Uint8Array): Uint8Array {
@@ -407,7 +578,7 @@ export function openEnvelope(envelope: Uint8Array, options: EntryDecodeOptions =
   const message = entrySigningMessage(parts.entryBytes);
   const entryBytes = message.subarray(ENTRY_SIGNATURE_CONTEXT.length);
   const signature = parts.signature;
-  const entry = decodeEntry(entryBytes, options);
+  const entry = decodeEntryBytes(entryBytes, options, true);
   if (!verifySignature(entry.signer, message, signature)) {
     throw new LiuhenError('SIGNATURE_INVALID', 'the entry signature does not verify');
   }

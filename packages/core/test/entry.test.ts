@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8 } from '../src/bytes.ts';
-import { decodeCanonical, encodeCanonical } from '../src/cbor.ts';
+import { type CborValue, decodeCanonical, encodeCanonical } from '../src/cbor.ts';
 import { publicKeyFromSeed, signMessage } from '../src/ed25519.ts';
 import {
   buildEntry,
@@ -10,6 +10,7 @@ import {
   type EntryDraft,
   encodeEntry,
   encodeEnvelope,
+  entryFromCbor,
   entryId,
   entrySigningMessage,
   openEnvelope,
@@ -176,6 +177,88 @@ describe('entries', () => {
         expect(ours).toBe(answer(() => general(bytes)));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('reads an entry directly exactly when the general decoder accepts it, with the same entry', () => {
+    // decodeEntry reads the common shape in place; any input must get the answer the general
+    // decoder and the schema give: the same entry, or a failure with the same code.
+    const answer = (read: () => Uint8Array) => {
+      try {
+        return toHex(read());
+      } catch (error) {
+        return (error as LiuhenError).code ?? 'untyped';
+      }
+    };
+    const hash = (label: string) => sha256(utf8(label));
+    const entries = fc
+      .record({
+        object: fc.constantFrom('seg:SZ-WS000123-WS000124#1', 'joint:J07', '管段:一号'),
+        parents: fc.nat({ max: 3 }),
+        refs: fc.nat({ max: 2 }),
+        attachments: fc.nat({ max: 2 }),
+        sealed: fc.boolean(),
+        classification: fc.constantFrom('public', 'internal', 'restricted'),
+        time: fc.constantFrom(0, 23, 24, 255, 65_536, 1_700_000_000_000),
+      })
+      .map((r) =>
+        encodeEntry(
+          buildEntry(
+            draft({
+              object: r.object,
+              time: r.time,
+              parents: Array.from({ length: r.parents }, (_, i) => hash(`p${i}`)),
+              refs: Array.from({ length: r.refs }, (_, i) =>
+                i === 0 ? { entry: hash(`r${i}`), rel: 'cites' } : { object: `seg:other-${i}` },
+              ),
+              attachments: Array.from({ length: r.attachments }, (_, i) => ({
+                sha256: hash(`a${i}`),
+                size: i * 1000,
+                type: 'image/jpeg',
+                name: `photo-${i}.jpg`,
+              })),
+              classification: r.classification as 'public',
+              ...(r.sealed ? { sealed: { ciphertext: new Uint8Array(40).fill(3) } } : {}),
+            }),
+          ),
+        ),
+      );
+    // A flipped byte, a run of 32 copied over another (a repeated or reordered hash), a cut.
+    const mutated = fc
+      .tuple(entries, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat({ max: 3 }))
+      .map(([bytes, at, from, xor, cut]) => {
+        const copy = bytes.slice();
+        if (from % 3 === 0) copy.copyWithin(at % copy.length, from % copy.length, (from % copy.length) + 32);
+        else copy[at % copy.length] = (copy[at % copy.length] as number) ^ xor;
+        return copy.subarray(0, copy.length - (at % 5 === 0 ? cut : 0));
+      });
+    // Field-level changes the schema must catch: a field replaced, removed or added.
+    const keys = ['org', 'body', 'kind', 'refs', 'role', 'time', 'object', 'sealed', 'signer'];
+    const fields = [...keys, 'network', 'parents', 'version', 'attachments', 'classification', 'extra'];
+    const values: CborValue[] = [-1, 2, 2 ** 53 - 1, 1.5, '', 'QI', 'über', null, true, [], {}];
+    const bytes32 = [new Uint8Array(31), new Uint8Array(32), new Uint8Array(33)];
+    const changed = fc
+      .tuple(
+        entries,
+        fc.constantFrom(...fields),
+        fc.constantFrom<CborValue | undefined>(...values, ...bytes32, undefined),
+      )
+      .map(([bytes, field, value]) => {
+        const map = decodeCanonical(bytes) as Record<string, CborValue>;
+        if (field === 'parents' && value === true) map.parents = [...(map.parents as CborValue[])].reverse();
+        else if (field === 'parents' && value === null) map.parents = [bytes32[1], bytes32[1]] as CborValue[];
+        else if (value === undefined) delete map[field];
+        else map[field] = value;
+        return encodeCanonical(map);
+      });
+    fc.assert(
+      fc.property(fc.oneof(mutated, changed), (bytes) => {
+        const ours = answer(() => encodeCanonical(decodeEntry(bytes) as never));
+        expect(ours).toBe(
+          answer(() => encodeCanonical(entryFromCbor(decodeCanonical(bytes, { maxBytes: 65536 })) as never)),
+        );
+      }),
+      { numRuns: 5000 },
     );
   });
 

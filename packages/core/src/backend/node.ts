@@ -7,6 +7,7 @@ import {
   createPublicKey,
   diffieHellman,
   hash,
+  hkdfSync,
   type KeyObject,
   sign,
   verify,
@@ -103,6 +104,10 @@ export const nodeBackend: CryptoBackend = {
     new Uint8Array(
       diffieHellman({ privateKey: x25519PrivateKey(secretKey), publicKey: x25519PublicKeys.get(publicKey) }),
     ),
+  // An empty HMAC key is the zero salt: HMAC pads every key with zeros to the block size.
+  hkdfSha256: (ikm, info, length) => new Uint8Array(hkdfSync('sha256', ikm, NO_SALT, info, length)),
 };
+
+const NO_SALT = new Uint8Array(0);
 
 export const backend: CryptoBackend = nodeBackend;

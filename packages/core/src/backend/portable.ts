@@ -4,6 +4,7 @@
  */
 import { x25519 } from '@noble/curves/ed25519.js';
 import * as ed from '@noble/ed25519';
+import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@noble/hashes/utils.js';
 import type { CryptoBackend } from './types.ts';
@@ -42,6 +43,7 @@ export const portableBackend: CryptoBackend = {
   ed25519VerifyRaw: verifyCofactorless,
   x25519PublicKey: (secretKey) => x25519.getPublicKey(secretKey),
   x25519: (secretKey, publicKey) => x25519.getSharedSecret(secretKey, publicKey),
+  hkdfSha256: (ikm, info, length) => hkdf(sha256, ikm, undefined, info, length),
 };
 
 export const backend: CryptoBackend = portableBackend;

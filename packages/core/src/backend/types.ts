@@ -22,4 +22,6 @@ export interface CryptoBackend {
    * use it directly: the all-zero check and the key rules live in sealed.ts.
    */
   x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** RFC 5869 HKDF-SHA-256 without a salt (that is, HashLen zero bytes): `length` bytes. */
+  hkdfSha256(ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array;
 }

@@ -21,12 +21,10 @@
  * of the same data key, with its own ephemeral key, citing the sealed entry by id; the original
  * entry's bytes, id and signature never change.
  *
- * Pure apart from `rng` (default: the platform CSPRNG). X25519 goes through the crypto backend
- * (OpenSSL in Node, noble elsewhere); HKDF and XChaCha20-Poly1305 are noble's.
+ * Pure apart from `rng` (default: the platform CSPRNG). X25519 and HKDF go through the crypto
+ * backend (OpenSSL in Node, noble elsewhere); XChaCha20-Poly1305 is noble's.
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { backend as defaultBackend } from '#backend';
 import type { CryptoBackend } from './backend/types.ts';
@@ -249,8 +247,8 @@ function wrapInfo(
   return concatBytes(SEAL_WRAP_CONTEXT, encodeCanonical(map));
 }
 
-function wrapCipher(shared: Uint8Array, info: Uint8Array) {
-  const okm = hkdf(nobleSha256, shared, undefined, info, DATA_KEY_SIZE + SEAL_NONCE_SIZE);
+function wrapCipher(backend: CryptoBackend, shared: Uint8Array, info: Uint8Array) {
+  const okm = backend.hkdfSha256(shared, info, DATA_KEY_SIZE + SEAL_NONCE_SIZE);
   return xchacha20poly1305(okm.subarray(0, DATA_KEY_SIZE), okm.subarray(DATA_KEY_SIZE));
 }
 
@@ -447,7 +445,7 @@ function makeWraps(
     const wraps = list.map((r) => {
       const shared = dh(backend, secret, r.publicKey);
       const info = wrapInfo(context, r.org, r.keyId, ephemeral, ciphertextHash);
-      const wrappedKey = wrapCipher(shared, info).encrypt(dataKey);
+      const wrappedKey = wrapCipher(backend, shared, info).encrypt(dataKey);
       shared.fill(0);
       return { org: r.org, keyId: r.keyId, wrappedKey };
     });
@@ -543,7 +541,7 @@ function openSection(
       const info = wrapInfo(context, org, wrap.keyId, set.ephemeral, ciphertextHash);
       let dataKey: Uint8Array;
       try {
-        dataKey = wrapCipher(shared, info).decrypt(wrap.wrappedKey);
+        dataKey = wrapCipher(backend, shared, info).decrypt(wrap.wrappedKey);
       } catch (error) {
         failure ??= new LiuhenError(
           'SEAL_AEAD_FAILED',

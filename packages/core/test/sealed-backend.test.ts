@@ -1,5 +1,5 @@
 /**
- * X25519 conformance: OpenSSL (node:crypto, imported through JWK) and noble must give the same
+ * X25519 and HKDF conformance: OpenSSL (node:crypto, imported through JWK) and noble must give the same
  * bytes, on RFC 7748's vectors and on random keys, and the key rules must refuse every point
  * whose shared secret would be zero.
  */
@@ -63,6 +63,33 @@ describe('X25519 backends', () => {
     secret.fill(9);
     expect(nodeBackend.x25519PublicKey(secret)).toEqual(portableBackend.x25519PublicKey(secret));
     expect(nodeBackend.x25519PublicKey(secret)).not.toEqual(first);
+  });
+});
+
+describe('HKDF-SHA-256 backends', () => {
+  it('RFC 5869 test case 3 (no salt, no info)', () => {
+    const okm = '8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8';
+    for (const backend of backends)
+      expect(
+        toHex(backend.hkdfSha256(new Uint8Array(22).fill(0x0b), new Uint8Array(0), 42)),
+        backend.name,
+      ).toBe(okm);
+  });
+
+  it('agree on random inputs', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.integer({ min: 1, max: 96 }),
+        (ikm, info, length) => {
+          expect(toHex(nodeBackend.hkdfSha256(ikm, info, length))).toBe(
+            toHex(portableBackend.hkdfSha256(ikm, info, length)),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

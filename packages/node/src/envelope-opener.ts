@@ -9,6 +9,10 @@
  * with only the fields a replica indexes and authority-checks (and each envelope's Merkle leaf
  * hash), or the first failure in envelope order.
  *
+ * Every call may name its own entry size limit (`maxBytes`), because the limit is a governance
+ * parameter judged at a position: the current one for an append, the position a block claims for a
+ * replicated block, none at all (the largest any position allows) for entries already stored.
+ *
  * With `threads: 0` it opens inline. Workers start on first use, keep the process alive only
  * while they have work, and stop on `close`.
  */
@@ -110,6 +114,7 @@ export class EntrySummaries {
 
 interface Waiting {
   envelope: Uint8Array;
+  maxBytes: number;
   resolve: (signed: SignedEntry) => void;
   reject: (error: unknown) => void;
 }
@@ -143,20 +148,19 @@ export class EnvelopeOpener {
   #closed = false;
   #broken = false;
 
+  /** `maxBytes` is the entry size limit of calls that name none. */
   constructor(options: { threads: number; network: Uint8Array; maxBytes: number }) {
     this.threads = options.threads;
     this.#network = options.network;
     this.#maxBytes = options.maxBytes;
   }
 
-  open(envelope: Uint8Array): Promise<SignedEntry> {
+  open(envelope: Uint8Array, maxBytes = this.#maxBytes): Promise<SignedEntry> {
     if (this.threads <= 0 || this.#closed || this.#broken) {
-      return new Promise((resolve) =>
-        resolve(openEnvelope(envelope, { network: this.#network, maxBytes: this.#maxBytes })),
-      );
+      return new Promise((resolve) => resolve(openEnvelope(envelope, { network: this.#network, maxBytes })));
     }
     return new Promise((resolve, reject) => {
-      this.#batch.push({ envelope, resolve, reject });
+      this.#batch.push({ envelope, maxBytes, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => {
@@ -168,18 +172,18 @@ export class EnvelopeOpener {
   }
 
   /** Opens many at once, spread over all workers: one caller's batch uses every core. */
-  openMany(envelopes: readonly Uint8Array[]): Promise<SignedEntry[]> {
-    return Promise.all(envelopes.map((envelope) => this.open(envelope)));
+  openMany(envelopes: readonly Uint8Array[], maxBytes = this.#maxBytes): Promise<SignedEntry[]> {
+    return Promise.all(envelopes.map((envelope) => this.open(envelope, maxBytes)));
   }
 
   /**
    * Opens every envelope (as `open` does) and answers with their summaries in order, or rejects
    * with what openEnvelope threw for the first envelope, in order, that does not open.
    */
-  async summarise(envelopes: readonly Uint8Array[]): Promise<EntrySummaries> {
+  async summarise(envelopes: readonly Uint8Array[], maxBytes = this.#maxBytes): Promise<EntrySummaries> {
     let parts: Array<PackedSummaries | undefined>;
     if (this.threads <= 0 || this.#closed || this.#broken) {
-      parts = [this.#summariseInline(envelopes)];
+      parts = [this.#summariseInline(envelopes, maxBytes)];
     } else {
       const pool = this.#threads();
       const chunk = Math.min(CHUNK, Math.max(1, Math.ceil(envelopes.length / pool.length)));
@@ -190,7 +194,7 @@ export class EnvelopeOpener {
           new Promise<PackedSummaries | undefined>((resolve) => {
             this.#post(
               pool,
-              { mode: 'summary', envelopes: part },
+              { mode: 'summary', envelopes: part, maxBytes },
               {
                 size: part.length,
                 answer: (reply) => resolve((reply as SummaryReply).summaries),
@@ -204,7 +208,7 @@ export class EnvelopeOpener {
       parts = await Promise.all(pending);
       if (parts.includes(undefined)) {
         if (this.#closed) throw new LiuhenError('NODE_CLOSED');
-        parts = [this.#summariseInline(envelopes)];
+        parts = [this.#summariseInline(envelopes, maxBytes)];
       }
     }
     for (const packed of parts as PackedSummaries[])
@@ -212,11 +216,11 @@ export class EnvelopeOpener {
     return new EntrySummaries(parts as PackedSummaries[]);
   }
 
-  #summariseInline(envelopes: readonly Uint8Array[]): PackedSummaries {
+  #summariseInline(envelopes: readonly Uint8Array[], maxBytes: number): PackedSummaries {
     return summariseAll({
       seq: 0,
       network: this.#network,
-      maxBytes: this.#maxBytes,
+      maxBytes,
       envelopes: [...envelopes],
       mode: 'summary',
     }).summaries;
@@ -260,14 +264,9 @@ export class EnvelopeOpener {
   }
 
   /** Sends one task to the least busy worker. */
-  #post(pool: Thread[], body: Pick<OpenTask, 'envelopes' | 'mode'>, task: Task): void {
+  #post(pool: Thread[], body: Pick<OpenTask, 'envelopes' | 'mode' | 'maxBytes'>, task: Task): void {
     const thread = pool.reduce((a, b) => (b.load < a.load ? b : a));
-    const message: OpenTask = {
-      seq: this.#seq++,
-      network: this.#network,
-      maxBytes: this.#maxBytes,
-      ...body,
-    };
+    const message: OpenTask = { seq: this.#seq++, network: this.#network, ...body };
     if (thread.load === 0) thread.worker.ref();
     thread.load += task.size;
     thread.tasks.set(message.seq, task);
@@ -281,7 +280,7 @@ export class EnvelopeOpener {
     if (this.#closed || this.#broken) {
       for (const w of batch) {
         try {
-          w.resolve(openEnvelope(w.envelope, { network: this.#network, maxBytes: this.#maxBytes }));
+          w.resolve(openEnvelope(w.envelope, { network: this.#network, maxBytes: w.maxBytes }));
         } catch (error) {
           w.reject(error);
         }
@@ -289,12 +288,23 @@ export class EnvelopeOpener {
       return;
     }
     const pool = this.#threads();
+    // One task carries one limit: envelopes of this turn are grouped by theirs (nearly always one).
+    const byLimit = new Map<number, Waiting[]>();
+    for (const w of batch) {
+      const group = byLimit.get(w.maxBytes);
+      if (group === undefined) byLimit.set(w.maxBytes, [w]);
+      else group.push(w);
+    }
+    for (const [maxBytes, group] of byLimit) this.#dispatchGroup(pool, group, maxBytes);
+  }
+
+  #dispatchGroup(pool: Thread[], batch: Waiting[], maxBytes: number): void {
     const chunk = Math.min(CHUNK, Math.max(1, Math.ceil(batch.length / pool.length)));
     for (let i = 0; i < batch.length; i += chunk) {
       const part = batch.slice(i, i + chunk);
       this.#post(
         pool,
-        { envelopes: part.map((w) => w.envelope) },
+        { envelopes: part.map((w) => w.envelope), maxBytes },
         {
           size: part.length,
           answer: (reply) => {

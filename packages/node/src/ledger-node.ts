@@ -31,6 +31,7 @@ import {
   governanceFailure,
   OperatorRegistry,
   ORG_KIND_PREFIX,
+  PARAMETER_RANGES,
 } from '@liuhen/governance';
 import { indexRecord, type LedgerStore } from '@liuhen/store';
 import { causalClosure, defaultProfile, OperatorBook, storedEntry } from './append-context.ts';
@@ -44,6 +45,13 @@ import { loadRegistry } from './operator-registry-loader.ts';
  * and the causal closures the profile judges appends against are found here, not in the store.
  */
 const RECENT_ENTRIES = 32_768;
+
+/**
+ * The size limit for reading back stored entries: each was judged when it was accepted, against
+ * the `maxEntryBytes` of its block's governance position, so a later `parameter.set` must not make
+ * it unreadable. Only the most any position can allow applies.
+ */
+const STORED_ENTRY_BYTES = PARAMETER_RANGES.maxEntryBytes[1];
 
 export interface Ack {
   id: string;
@@ -154,7 +162,7 @@ export class LedgerNode {
     this.#opener = new EnvelopeOpener({
       threads: options.verifyThreads ?? 0,
       network: options.networkId,
-      maxBytes: options.genesis.parameters.maxEntryBytes,
+      maxBytes: STORED_ENTRY_BYTES,
     });
   }
 
@@ -258,7 +266,8 @@ export class LedgerNode {
   /** Accepts a pre-signed envelope. Resolves once the entry's block is durable. */
   async appendSigned(envelope: Uint8Array): Promise<Ack> {
     if (this.#closed) throw new LiuhenError('NODE_CLOSED');
-    const signed = await this.#opener.open(envelope);
+    // The limit in force now, to refuse early; #enqueue judges it at the entry's position.
+    const signed = await this.#opener.open(envelope, this.parameters.maxEntryBytes);
     return this.#validateAndEnqueue(signed);
   }
 
@@ -385,7 +394,7 @@ export class LedgerNode {
     const signing = this.signingVerdict();
     if (signing !== undefined) throw governanceFailure(signing.code, signing.reason);
     const judgedAt = this.governance.seq;
-    const verdict = this.#judge(entry, this.size, judgedAt, this.height + 1);
+    const verdict = this.#judge(signed, this.size, judgedAt, this.height + 1);
     if (!verdict.ok) throw governanceFailure(verdict.code, verdict.reason);
     // Then the profile: schema, role and structure, and the rules on the causal closure. Refusing
     // rules refuse; the others' findings travel with the acknowledgement.
@@ -410,8 +419,16 @@ export class LedgerNode {
     });
   }
 
-  /** The one validity rule (governance `checkAuthority`), at governance position `g`. */
-  #judge(entry: SignedEntry['entry'], logIndex: number, g: number, blockHeight: number) {
+  /**
+   * The entry size limit in force at governance position `g` (a `parameter.set` may have changed
+   * it), then the one validity rule (governance `checkAuthority`) at `g`.
+   */
+  #judge({ entry, entryBytes }: SignedEntry, logIndex: number, g: number, blockHeight: number) {
+    const max = this.governance.state.parametersAt(g).maxEntryBytes;
+    if (entryBytes.length > max) {
+      const reason = `${entryBytes.length} > ${max} bytes at governance position ${g}`;
+      return { ok: false, code: 'ENTRY_TOO_LARGE', reason } as const;
+    }
     return checkAuthority({
       governance: this.governance.state,
       registry: this.#registry,
@@ -482,7 +499,7 @@ export class LedgerNode {
         // Node-key entries always: their key's validity depends on the exact height.
         const nodeSigned = equalBytes(p.signed.entry.signer, this.nodeKey);
         if (refusal !== undefined || (p.judgedAt === position.seq && !nodeSigned)) continue;
-        const verdict = this.#judge(p.signed.entry, start + i, position.seq, height);
+        const verdict = this.#judge(p.signed, start + i, position.seq, height);
         if (!verdict.ok) refusal = governanceFailure(verdict.code, verdict.reason);
       }
       if (refusal !== undefined) throw refusal;
@@ -586,7 +603,7 @@ export class LedgerNode {
     if (!at) return undefined;
     const envelope = await this.store.envelope(at.org, at.index);
     if (!envelope) return undefined;
-    const signed = openEnvelope(envelope);
+    const signed = openEnvelope(envelope, { maxBytes: STORED_ENTRY_BYTES });
     if (!withProof) return { ...signed, ...at };
     const header = await this.store.headerCovering(at.org, at.index);
     if (!header) throw new LiuhenError('STORAGE_FAILED', `no header covers ${at.org}/${at.index}`);

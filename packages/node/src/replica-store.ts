@@ -228,8 +228,11 @@ export class NodeReplicaStore implements ReplicaStore {
   readonly #opener: EnvelopeOpener;
   readonly #network: Uint8Array;
   readonly #verifiers = new VerifierCache();
-  /** A block's envelopes → their opening, started by `prepare`, taken by `accept`. */
-  readonly #prepared = new WeakMap<readonly Uint8Array[], Promise<EntrySummaries>>();
+  /** A block's envelopes → their opening under an entry size limit, started by `prepare`, taken by `accept`. */
+  readonly #prepared = new WeakMap<
+    readonly Uint8Array[],
+    { readonly maxBytes: number; readonly opening: Promise<EntrySummaries> }
+  >();
   readonly #onAttachments: NodeReplicaStoreOptions['onAttachments'];
   /** org → its clock-skew flags (OrgReplicationState.clock). */
   readonly #clock = new Map<string, OrgReplicationState['clock']>();
@@ -253,6 +256,7 @@ export class NodeReplicaStore implements ReplicaStore {
     this.#cosignatureFile = new JsonLinesFile(options.cosignaturesFile);
     this.#fraudFile = new JsonLinesFile(options.fraudProofsFile);
     this.#network = networkId(encodeGenesis(options.genesis));
+    // Every block is opened with the limit of the position it claims (#entryLimit).
     this.#opener = new EnvelopeOpener({
       threads: options.verifyThreads ?? 0,
       network: this.#network,
@@ -365,18 +369,32 @@ export class NodeReplicaStore implements ReplicaStore {
   prepare(org: string, block: Block): void {
     if (!this.#orgKeys.has(org) || (org === this.#ownOrg && !this.acceptOwnBlocks) || this.#fraud.has(org))
       return;
-    this.#opened(block);
+    // A position not verified yet has no known limit: `accept` opens the block once it is.
+    const maxBytes = this.#entryLimit(block.header);
+    if (maxBytes !== undefined) this.#opened(block, maxBytes);
   }
 
-  #opened(block: Block): Promise<EntrySummaries> {
-    let opened = this.#prepared.get(block.envelopes);
-    if (opened === undefined) {
-      opened = this.#opener.summarise(block.envelopes);
-      // Awaited by `accept`, if it comes; a block dropped before then must not fail the process.
-      opened.catch(() => undefined);
-      this.#prepared.set(block.envelopes, opened);
-    }
-    return opened;
+  /**
+   * The `maxEntryBytes` in force at the governance position the header claims (docs/protocol.md
+   * §13.6): every entry of a block is judged by it, so a `parameter.set` neither invalidates the
+   * entries of blocks that claim an earlier position nor lets later blocks escape a lowered limit.
+   * Undefined while the position is beyond the verified log.
+   */
+  #entryLimit(header: BlockHeader): number | undefined {
+    const governance = this.#governance?.state;
+    if (governance === undefined) return this.#genesis.parameters.maxEntryBytes;
+    const g = header.governance.seq;
+    return g <= governance.seq ? governance.parametersAt(g).maxEntryBytes : undefined;
+  }
+
+  #opened(block: Block, maxBytes: number): Promise<EntrySummaries> {
+    const prepared = this.#prepared.get(block.envelopes);
+    if (prepared?.maxBytes === maxBytes) return prepared.opening;
+    const opening = this.#opener.summarise(block.envelopes, maxBytes);
+    // Awaited by `accept`, if it comes; a block dropped before then must not fail the process.
+    opening.catch(() => undefined);
+    this.#prepared.set(block.envelopes, { maxBytes, opening });
+    return opening;
   }
 
   async accept(org: string, block: Block): Promise<void> {
@@ -389,7 +407,9 @@ export class NodeReplicaStore implements ReplicaStore {
     // Governance picks the key valid at the header's claimed position and height (or refuses).
     const governance = this.#governance?.state;
     if (governance !== undefined) nodeKey = governedHeaderKey(governance, block.header);
-    const opening = this.#opened(block);
+    // Known now: governedHeaderKey refused a position beyond the verified log.
+    const maxBytes = this.#entryLimit(block.header) as number;
+    const opening = this.#opened(block, maxBytes);
     this.#prepared.delete(block.envelopes);
     const state = await this.logState(org);
     const { header } = block;
@@ -442,7 +462,8 @@ export class NodeReplicaStore implements ReplicaStore {
           fed = true;
           // Rare: the registry wants the whole entry, decoded again here.
           const envelope = block.envelopes[i] as Uint8Array;
-          this.#registry.apply(org, logIndex, decodeEntry(decodeEnvelope(envelope).entryBytes));
+          const { entryBytes } = decodeEnvelope(envelope, maxBytes);
+          this.#registry.apply(org, logIndex, decodeEntry(entryBytes, { maxBytes }));
         }
         records.push({
           id: entry.id,

@@ -1,8 +1,9 @@
 /**
  * Replication of a running node (DESIGN §5): the libp2p host of `@liuhen/net` (the org node key
- * as identity, the network's PSK, only genesis members admitted, less the operator's
- * `p2p.denyPeers`), a `Replicator` over the node's `NodeReplicaStore`, and publication of the
- * node's own blocks. Started by the daemon when the data directory's config has a `p2p` section.
+ * as identity, the network's PSK, only members under the governance state admitted, less the orgs
+ * of the operator's `p2p.denyPeers`), a `Replicator` over the node's `NodeReplicaStore`, and
+ * publication of the node's own blocks. Started by the daemon when the data directory's config has
+ * a `p2p` section.
  */
 
 import { readFileSync } from 'node:fs';
@@ -11,14 +12,12 @@ import { isAbsolute, join } from 'node:path';
 import {
   type Block,
   encodeFraudProof,
-  equalBytes,
   type FraudKind,
   LiuhenError,
   toBase64,
-  toHex,
   verifyFraudProof,
 } from '@liuhen/core';
-import type { Genesis } from '@liuhen/governance';
+import type { Genesis, GovernanceState } from '@liuhen/governance';
 import {
   createHost,
   governanceTopic,
@@ -125,20 +124,23 @@ export function listenAddrs(listen: P2pConfig['listen']): string[] {
 }
 
 /**
- * The node keys `p2p.denyPeers` names: each item an org id of the genesis or a peer id (which must
- * be a member's). An operator can cut a member off (a misbehaving department pending governance,
- * a partition drill) without touching the genesis; a connection needs both ends' consent, so
- * denying on one side is enough, and restarting without the entry heals.
+ * The orgs `p2p.denyPeers` names, each item an org id or a peer id, resolved against the governance
+ * state: an org of the genesis or added since (removed ones too), or any node key an org ever had.
+ * The org is denied, not the key, so every node key it has or is given later by `org.rotate-key`
+ * is refused too (`deniesKey`). An operator can cut a member off (a misbehaving department pending
+ * governance, a partition drill) without touching the genesis; a connection needs both ends'
+ * consent, so denying on one side is enough, and restarting without the entry heals.
  */
-export function resolveDenyPeers(list: unknown, genesis: Genesis, ownOrg: string): Map<string, string> {
-  if (list === undefined) return new Map();
+export function resolveDenyPeers(list: unknown, state: GovernanceState, ownOrg: string): Set<string> {
+  if (list === undefined) return new Set();
   if (!Array.isArray(list))
     throw new LiuhenError('CONFIG_INVALID', 'config: p2p.denyPeers must be a list of org ids or peer ids');
-  const denied = new Map<string, string>();
+  const known = new Set(state.orgIds());
+  const denied = new Set<string>();
   for (const item of list) {
     if (typeof item !== 'string')
       throw new LiuhenError('CONFIG_INVALID', `config: p2p.denyPeers: ${JSON.stringify(item)} is not text`);
-    let org = genesis.orgs.find((o) => o.id === item);
+    let org: string | undefined = known.has(item) ? item : undefined;
     if (org === undefined) {
       let key: Uint8Array;
       try {
@@ -149,15 +151,22 @@ export function resolveDenyPeers(list: unknown, genesis: Genesis, ownOrg: string
           `config: p2p.denyPeers: ${item} is neither an org nor a peer id`,
         );
       }
-      org = genesis.orgs.find((o) => equalBytes(o.nodeKey, key));
+      org = state.nodeKeyRecord(key)?.org;
       if (org === undefined)
         throw new LiuhenError('CONFIG_INVALID', `config: p2p.denyPeers: ${item} is not a member's peer id`);
     }
-    if (org.id === ownOrg)
+    if (org === ownOrg)
       throw new LiuhenError('CONFIG_INVALID', `config: p2p.denyPeers names this node's own org ${ownOrg}`);
-    denied.set(toHex(org.nodeKey), org.id);
+    denied.add(org);
   }
   return denied;
+}
+
+/** Is `key` a node key, at any time, of one of the `denied` orgs? Asked anew at each connection. */
+export function deniesKey(state: GovernanceState, denied: ReadonlySet<string>, key: Uint8Array): boolean {
+  if (denied.size === 0) return false;
+  const org = state.nodeKeyRecord(key)?.org;
+  return org !== undefined && denied.has(org);
 }
 
 /** A peer that misbehaves is logged at most this often (its score keeps counting every offence). */
@@ -182,14 +191,15 @@ export async function startReplication(options: {
   const { config, genesis, logger } = options;
   if (typeof config.pskFile !== 'string' || config.pskFile === '')
     throw new LiuhenError('CONFIG_INVALID', 'config: p2p.pskFile is missing');
-  const denied = resolveDenyPeers(
-    (config as P2pConfig & { denyPeers?: unknown }).denyPeers,
-    genesis,
-    options.org,
-  );
   const governance =
     options.governance ??
     (await NodeGovernance.open({ store: options.store, genesis, networkId: options.networkId }));
+  const denied = resolveDenyPeers(
+    (config as P2pConfig & { denyPeers?: unknown }).denyPeers,
+    governance.state,
+    options.org,
+  );
+  const isDenied = (key: Uint8Array) => deniesKey(governance.state, denied, key);
   // The gater admits the member node keys of the current governance state (governance-net.ts).
   const admission = await GovernanceAdmission.open(governance, options.store);
   let fetcher: GovernanceNet['replicator'] | undefined;
@@ -197,7 +207,7 @@ export async function startReplication(options: {
     config.bootstrap ?? governance.state.orgsAt().flatMap((o) => o.bootstrap),
   ).filter((target) => {
     const key = nodeKeyOfPeer(target.peer);
-    return key === undefined || !denied.has(toHex(key));
+    return key === undefined || !isDenied(key);
   });
   const pskPath = isAbsolute(config.pskFile) ? config.pskFile : join(options.dataDir, config.pskFile);
   let psk: string;
@@ -227,7 +237,7 @@ export async function startReplication(options: {
       seed: options.nodeSeed,
       listen: listenAddrs(config.listen),
       psk,
-      members: (key) => admission.admits(key) && !denied.has(toHex(key)),
+      members: (key) => admission.admits(key) && !isDenied(key),
       bootstrap: bootstrap.map((t) => t.address),
       scoredTopics: [
         topics.blocks,
@@ -326,7 +336,7 @@ export async function startReplication(options: {
   const orgByPeer = new Map<string, string>();
   const addrs = () => host.multiaddrs().map((a) => a.toString());
   logger.info(
-    { addrs: addrs(), peerId: host.peerId.toString(), denied: [...denied.values()].sort() },
+    { addrs: addrs(), peerId: host.peerId.toString(), denied: [...denied].sort() },
     'p2p listening',
   );
   let stopping: Promise<void> | undefined;
@@ -352,7 +362,7 @@ export async function startReplication(options: {
         };
       });
     },
-    denied: () => [...denied.values()].sort(),
+    denied: () => [...denied].sort(),
     async orgs() {
       const states = await store.orgStates();
       const syncing = new Set(replicator.syncing());

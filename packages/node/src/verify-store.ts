@@ -182,7 +182,7 @@ export async function verifyStore(options: {
             org,
             orgNo,
             firstIndex: block.from + block.entries,
-            maxEntryBytes: genesis.parameters.maxEntryBytes,
+            maxEntryBytes: entryLimit(genesis, options.governance, block.header),
             envelopes,
           }),
         );
@@ -289,6 +289,17 @@ export async function verifyStore(options: {
     findings,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * The `maxEntryBytes` each entry of a block is judged by: the one in force at the governance
+ * position its header claims (docs/protocol.md §13.6), so entries accepted before a lowering stay
+ * valid. A header claiming a position beyond the log is already a finding; its entries get the
+ * current limit.
+ */
+function entryLimit(genesis: Genesis, governance: GovernanceState | undefined, header: BlockHeader): number {
+  if (governance === undefined) return genesis.parameters.maxEntryBytes;
+  return governance.parametersAt(Math.min(header.governance.seq, governance.seq)).maxEntryBytes;
 }
 
 function describe(error: unknown): { code: string; message: string } {

@@ -112,5 +112,25 @@ describe('EnvelopeOpener', () => {
         envelopes.slice(0, 10).map((e) => toHex(openEnvelope(e, { network }).id)),
       );
     });
+
+    it(`applies each call's own entry size limit, ${threads} worker threads`, async () => {
+      const o = opener(threads);
+      const envelopes = Array.from({ length: 20 }, (_, i) => envelope(i));
+      const largest = Math.max(...envelopes.map((e) => openEnvelope(e, { network }).entryBytes.length));
+      const below = largest - 1;
+      // Calls of one turn with different limits: each is answered under its own.
+      const answers = await Promise.all([
+        failure(o.open(envelopes[0] as Uint8Array, 200)),
+        ...envelopes.map((e) => failure(o.open(e, largest))),
+        failure(o.openMany(envelopes, below)),
+      ]);
+      expect(answers[0]).toMatch(/^ENTRY_TOO_LARGE: /);
+      expect(answers.slice(1, -1)).toEqual(envelopes.map(() => 'resolved'));
+      expect(answers.at(-1)).toMatch(/^ENTRY_TOO_LARGE: /);
+      expect(await o.summarise(envelopes, largest)).toHaveLength(envelopes.length);
+      expect(await failure(o.summarise(envelopes, below))).toMatch(/^ENTRY_TOO_LARGE: /);
+      // Without a limit of its own, a call has the opener's.
+      expect(await failure(opener(threads).open(envelopes[0] as Uint8Array))).toBe('resolved');
+    });
   }
 });

@@ -1,5 +1,35 @@
 /** The HTTP status for each stable error code; the body always carries the code itself. */
 import type { ErrorCode } from '@liuhen/core';
+import type { GovernanceErrorCode } from '@liuhen/governance';
+
+/**
+ * Governance (packages/governance GOVERNANCE_ERROR_CODES), every code: the type makes a new code
+ * fail to compile until it has a status here.
+ */
+const GOVERNANCE_STATUS: Record<GovernanceErrorCode, number> = {
+  // A signed action that is not one, or not for this network: a bad request.
+  GOV_ACTION_INVALID: 400,
+  GOV_DUPLICATE_SIGNER: 400,
+  GOV_WRONG_NETWORK: 400,
+  // Signatures that do not authorise the action.
+  GOV_SIGNER_NOT_AUTHORITY: 403,
+  GOV_UNDER_THRESHOLD: 403,
+  GOV_SIGNATURE_INVALID: 403,
+  // Well-formed and signed, but in conflict with the node's log or state.
+  GOV_ACTION_REPLAYED: 409,
+  GOV_ACTION_CONFLICT: 409,
+  GOV_ACTION_OUT_OF_ORDER: 409,
+  GOV_CHAIN_BROKEN: 409,
+  GOV_ACTION_REFUSED: 409,
+  GOV_POSITION_UNKNOWN: 409,
+  GOV_POSITION_MISMATCH: 409,
+  // An append this node may not make under the governance state.
+  ORG_FROZEN: 403,
+  NODE_KEY_RETIRED: 403,
+  NODE_KEY_NOT_YET_VALID: 403,
+  NODE_KEY_UNKNOWN: 403,
+  PARTY_NOT_PERMITTED: 403,
+};
 
 const STATUS: Partial<Record<string, number>> = {
   UNAUTHORIZED: 401,
@@ -25,23 +55,7 @@ const STATUS: Partial<Record<string, number>> = {
   STORE_FULL: 507,
   BLOB_CORRUPT: 500,
   STORE_CORRUPT: 500,
-  // Governance (packages/governance GOVERNANCE_ERROR_CODES). A signed action that does not
-  // verify is refused as the request it is; the others are conflicts with the node's log.
-  GOV_SIGNER_NOT_AUTHORITY: 403,
-  GOV_UNDER_THRESHOLD: 403,
-  GOV_SIGNATURE_INVALID: 403,
-  GOV_ACTION_REPLAYED: 409,
-  GOV_ACTION_CONFLICT: 409,
-  GOV_ACTION_OUT_OF_ORDER: 409,
-  GOV_CHAIN_BROKEN: 409,
-  GOV_POSITION_UNKNOWN: 409,
-  GOV_POSITION_MISMATCH: 409,
-  // An append this node may not make under the governance state.
-  ORG_FROZEN: 403,
-  NODE_KEY_RETIRED: 403,
-  NODE_KEY_NOT_YET_VALID: 403,
-  NODE_KEY_UNKNOWN: 403,
-  PARTY_NOT_PERMITTED: 403,
+  ...GOVERNANCE_STATUS,
   // Sealed sections (protocol §15.8): the reader or grantor may not see the content.
   CLEARANCE_TOO_LOW: 403,
   GRANT_UNAUTHORIZED: 403,
@@ -52,6 +66,6 @@ const STATUS: Partial<Record<string, number>> = {
   ENCRYPTION_KEY_UNKNOWN: 409,
 };
 
-export function httpStatus(code: ErrorCode | string): number {
+export function httpStatus(code: ErrorCode | GovernanceErrorCode | string): number {
   return STATUS[code] ?? 400;
 }

@@ -24,7 +24,7 @@ import {
   toBase64,
   toHex,
 } from '@liuhen/core';
-import { isGovernanceError } from '@liuhen/governance';
+import { isGovernanceError, PARAMETER_RANGES } from '@liuhen/governance';
 import type { BlobStore } from '@liuhen/store';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { type EntryRefusedError, isEntryRefused } from '../entry-refused.ts';
@@ -177,6 +177,12 @@ const ackSchema = {
 /** The routes whose refusals count as append rejections (metrics). */
 const APPEND_ROUTES = new Set(['/v1/entries', '/v1/signed-entries']);
 
+/**
+ * The largest request body for an entry limit: one entry as JSON or base64 or CBOR is under 4× the
+ * entry, with 64 KiB for the rest of the request.
+ */
+const bodyLimitFor = (maxEntryBytes: number) => maxEntryBytes * 4 + 64 * 1024;
+
 function fail(code: keyof typeof ERROR_CODES, message?: string): never {
   throw new LiuhenError(code, message);
 }
@@ -188,7 +194,9 @@ export async function createApi(options: ApiOptions) {
   const app = Fastify({
     // Request logging would write a line per append; the node logs what matters itself.
     logger: false,
-    bodyLimit: node.parameters.maxEntryBytes * 4 + 64 * 1024,
+    // The parser's hard cap, for the largest entry limit any governance position may set; the
+    // limit in force is applied to each request (preParsing, below), as `parameter.set` moves it.
+    bodyLimit: bodyLimitFor(PARAMETER_RANGES.maxEntryBytes[1]),
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   });
 
@@ -203,6 +211,15 @@ export async function createApi(options: ApiOptions) {
   // Blobs and CBOR envelopes arrive as raw streams; the blob route never buffers them.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // By the declared length; a chunked body is held to the hard cap, and its entry to the limit.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const declared = Number(request.headers['content-length']);
+    const limit = bodyLimitFor(node.parameters.maxEntryBytes);
+    const streamed = request.headers['content-type']?.startsWith('application/octet-stream') ?? false;
+    if (declared > limit && !streamed)
+      fail('ENTRY_TOO_LARGE', `request body too large: ${declared} bytes, the limit in force is ${limit}`);
+    return payload;
+  });
 
   app.setErrorHandler((thrown, request, reply) => {
     const error = thrown as Error & { validation?: unknown; code?: string; statusCode?: number };

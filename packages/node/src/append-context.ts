@@ -11,17 +11,10 @@
  *   committed since, when the store has grown (about once per block, not per entry), plus this
  *   node's own records still waiting for their block.
  */
-import {
-  decodeEntry,
-  decodeEnvelope,
-  type Entry,
-  type OperatorIdentity,
-  type Profile,
-  type ProfileEntry,
-  toHex,
-} from '@liuhen/core';
+import { type Entry, type OperatorIdentity, type Profile, type ProfileEntry, toHex } from '@liuhen/core';
 import { OPERATOR_APPOINTED, OPERATOR_REVOKED } from '@liuhen/governance';
 import type { LedgerStore } from '@liuhen/store';
+import { storedEnvelopeEntry } from './stored-entry.ts';
 
 /**
  * The profile pipe/1, loaded when a node or replica store first opens without one: its schemas
@@ -37,14 +30,6 @@ export function links(entry: Entry): Uint8Array[] {
   const out = [...entry.parents];
   for (const ref of entry.refs) if ('entry' in ref) out.push(ref.entry);
   return out;
-}
-
-/** A stored entry by id, decoded; undefined when the store does not hold it. */
-export async function storedEntry(store: LedgerStore, id: Uint8Array): Promise<Entry | undefined> {
-  const at = await store.locate(id);
-  const envelope = at && (await store.envelope(at.org, at.index));
-  // Stored entries were verified on the way in: decoding is enough.
-  return envelope && decodeEntry(decodeEnvelope(envelope).entryBytes);
 }
 
 /**
@@ -142,7 +127,7 @@ export class OperatorBook {
           const id = toHex(hit.id);
           if (this.#seen.has(id)) continue;
           this.#seen.add(id);
-          const entry = decodeEntry(decodeEnvelope(hit.envelope).entryBytes);
+          const entry = storedEnvelopeEntry(hit.envelope);
           const list = this.#committed.get(hit.org) ?? [];
           list.push({ index: hit.index, id, entry });
           // The two kinds are read one after the other: restore each org's log order.

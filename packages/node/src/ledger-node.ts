@@ -31,27 +31,20 @@ import {
   governanceFailure,
   OperatorRegistry,
   ORG_KIND_PREFIX,
-  PARAMETER_RANGES,
 } from '@liuhen/governance';
 import { indexRecord, type LedgerStore } from '@liuhen/store';
-import { causalClosure, defaultProfile, OperatorBook, storedEntry } from './append-context.ts';
+import { causalClosure, defaultProfile, OperatorBook } from './append-context.ts';
 import { EntryRefusedError } from './entry-refused.ts';
 import { EnvelopeOpener } from './envelope-opener.ts';
 import { NodeGovernance } from './governance.ts';
 import { loadRegistry } from './operator-registry-loader.ts';
+import { STORED_ENTRY_BYTES, storedEntry } from './stored-entry.ts';
 
 /**
  * Recently committed or looked-up entries the node keeps decoded (about 40 MB): the usual parents
  * and the causal closures the profile judges appends against are found here, not in the store.
  */
 const RECENT_ENTRIES = 32_768;
-
-/**
- * The size limit for reading back stored entries: each was judged when it was accepted, against
- * the `maxEntryBytes` of its block's governance position, so a later `parameter.set` must not make
- * it unreadable. Only the most any position can allow applies.
- */
-const STORED_ENTRY_BYTES = PARAMETER_RANGES.maxEntryBytes[1];
 
 export interface Ack {
   id: string;

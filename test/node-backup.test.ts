@@ -3,17 +3,23 @@
  * through the running node's API while appends keep arriving, restored onto a fresh data
  * directory, verifies clean; started in place of the lost node, the restored node first fetches
  * from its peer the part of its own log cut after the backup (and the attachments), then catches
- * up the peer's log, and appends again without any equivocation. A damaged backup is refused
- * before anything is written; a stopped node is backed up directly, keys included on request.
- * Nothing here asserts timing: state is polled.
+ * up the peer's log, and appends again without any equivocation. With no peer reachable it
+ * waits, serving nothing; stopped then, or once --recovery-timeout runs out (RECOVERY_TIMEOUT),
+ * it leaves the data directory as it was, and the later start still recovers. A damaged backup
+ * is refused before anything is written; a stopped node is backed up directly, keys included on
+ * request. Nothing here asserts timing: state is polled.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CLI,
   cliAsync,
+  configureNode,
+  PASSPHRASE,
   type RunningNetworkNode,
   removeDir,
   startNetworkNode,
@@ -30,6 +36,43 @@ function tempDir(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `liuhen-backup-${name}-`));
   scratch.push(dir);
   return dir;
+}
+
+const daemons = new Set<ChildProcess>();
+
+/**
+ * `liuhen-node start` on `dir` until its log holds `line`, then SIGTERM; resolves with the log
+ * once the process has exited. Fails with the log if the process exits before the line.
+ */
+function startUntilLogged(dir: string, line: string): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'start', '--data-dir', dir, '--host', '127.0.0.1', '--port', '0'],
+    {
+      env: { ...process.env, LIUHEN_PASSPHRASE: PASSPHRASE },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  daemons.add(child);
+  let log = '';
+  let seen = false;
+  child.stdout?.on('data', (d) => {
+    log += d;
+    if (!seen && log.includes(line)) {
+      seen = true;
+      child.kill('SIGTERM');
+    }
+  });
+  child.stderr?.on('data', (d) => {
+    log += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.once('close', (code, signal) => {
+      daemons.delete(child);
+      if (seen) resolve(log);
+      else reject(new Error(`the node exited (${code ?? signal}) before logging ${line}:\n${log}`));
+    });
+  });
 }
 
 async function statusOf(url: string, token: string): Promise<NetStatus> {
@@ -50,6 +93,7 @@ describe('backup and restore', () => {
   }, 120_000);
 
   afterAll(async () => {
+    for (const child of daemons) child.kill('SIGKILL');
     await net?.close();
     for (const dir of scratch) removeDir(dir);
   });
@@ -158,6 +202,45 @@ describe('backup and restore', () => {
     const verified = await cliAsync(['verify', '--data-dir', fresh, '--json']);
     expect(verified.status).toBe(0);
     expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, findings: [], blobs: 1 });
+
+    // `restore` itself never contacts a peer; the start does. With no peer reachable it waits,
+    // serving nothing (the notice comes after 10 s of waiting). Stopped then, it has appended
+    // nothing and kept the marker, so the start below, with its peer, still recovers the tail.
+    const p2p = (JSON.parse(readFileSync(join(fresh, 'config.json'), 'utf8')) as { p2p: object }).p2p;
+    configureNode(fresh, { p2p: { ...p2p, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] } });
+    const waited = await startUntilLogged(fresh, '"msg":"waiting for a peer to recover the own log from"');
+    expect(waited).not.toMatch(/"msg":"node started"/);
+    expect(existsSync(join(fresh, 'restored.json'))).toBe(true);
+    const untouched = await cliAsync(['verify', '--data-dir', fresh, '--json']);
+    expect(untouched.status).toBe(0);
+    expect(JSON.parse(untouched.stdout)).toMatchObject({
+      ok: true,
+      entries: (JSON.parse(verified.stdout) as { entries: number }).entries,
+    });
+
+    // A bounded wait: after --recovery-timeout the start fails with RECOVERY_TIMEOUT, having
+    // appended nothing and kept the marker.
+    const alone = await cliAsync([
+      'start',
+      '--data-dir',
+      fresh,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--recovery-timeout',
+      '2',
+    ]);
+    expect(alone.status, alone.stdout).toBe(2);
+    expect(alone.stderr).toMatch(/RECOVERY_TIMEOUT: .*found no peer holding logs.*restored\.json is kept/);
+    expect(alone.stdout).not.toMatch(/"msg":"node started"/);
+    expect(existsSync(join(fresh, 'restored.json'))).toBe(true);
+    const stillClean = await cliAsync(['verify', '--data-dir', fresh, '--json']);
+    expect(stillClean.status).toBe(0);
+    expect(JSON.parse(stillClean.stdout)).toMatchObject({
+      ok: true,
+      entries: (JSON.parse(verified.stdout) as { entries: number }).entries,
+    });
 
     // Started in place of water (same key, same p2p address), it serves only once its own log
     // is whole again: the API's first answer already shows the tail fetched from gas.

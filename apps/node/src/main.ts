@@ -33,6 +33,7 @@ import {
   revocationBody,
 } from '@liuhen/governance';
 import {
+  DEFAULT_RECOVERY_TIMEOUT_MS,
   initDataDir,
   type KeyFile,
   LedgerNode,
@@ -55,7 +56,7 @@ import {
 } from '@liuhen/node';
 import { BlobStore, LedgerStore } from '@liuhen/store';
 import { SingleBar } from 'cli-progress';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { registerAccessCommands } from './access-cli.ts';
 import { registerBackupCommands } from './backup-cli.ts';
 import { dataDirOption, jsonOption, passphraseOption, print, remote, target } from './cli-common.ts';
@@ -412,6 +413,13 @@ program
     );
   });
 
+/** A whole number of seconds ≥ 1, for a duration flag. */
+function positiveSeconds(value: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(value))
+    throw new LiuhenError('CONFIG_INVALID', `"${value}" is not a whole number of seconds ≥ 1`);
+  return Number(value);
+}
+
 program
   .command('start')
   .description('run the node in the foreground; SIGINT/SIGTERM flush and stop')
@@ -423,11 +431,21 @@ program
     'fatal, error, warn, info, debug, trace or silent (default: config logLevel, else info)',
   )
   .addOption(passphraseOption())
+  .addOption(
+    new Option(
+      '--recovery-timeout <seconds>',
+      'after a restore: how long to wait for peers to recover the own log from before failing with RECOVERY_TIMEOUT',
+    )
+      .env('LIUHEN_RECOVERY_TIMEOUT')
+      .default(DEFAULT_RECOVERY_TIMEOUT_MS / 1000)
+      .argParser(positiveSeconds),
+  )
   .action(async (o) => {
     const daemon = await startDaemon({
       dataDir: o.dataDir,
       passphrase: resolvePassphrase(o),
       overrides: { host: o.host, port: o.port, logLevel: o.logLevel },
+      recoveryTimeoutMs: o.recoveryTimeout * 1000,
     });
     const stop = (signal: string) => {
       daemon.logger.info({ signal }, 'stopping');

@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   NODE_BUSY: 'the node is at capacity; retry later',
   NODE_CLOSED: 'the node is shutting down',
   STORAGE_FAILED: 'the storage layer failed; the entry was not acknowledged',
+  RECOVERY_TIMEOUT:
+    'a node restored from a backup could not fetch the rest of its own log from a peer in time; it appended nothing and still holds the restore marker',
   // The store
   STORE_UNAVAILABLE: 'the database cannot be opened or read (closed, locked, or an I/O error)',
   STORE_INCOMPATIBLE: 'the database is not a Liuhen store of a supported format version',

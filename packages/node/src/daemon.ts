@@ -96,11 +96,16 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** How long a restored node waits to recover its own log from peers before it gives up. */
+export const DEFAULT_RECOVERY_TIMEOUT_MS = 600_000;
+
 export async function startDaemon(options: {
   dataDir: string;
   passphrase: string;
   overrides?: Partial<NodeConfig>;
   logger?: Logger;
+  /** A restored node's bound on recovering its own log (recoverOwnLog); default 10 minutes. */
+  recoveryTimeoutMs?: number;
 }): Promise<Daemon> {
   const config = loadConfig(options.dataDir, options.overrides);
   const logger = options.logger ?? createLogger({ level: config.logLevel, org: config.org });
@@ -155,7 +160,14 @@ export async function startDaemon(options: {
     if (restored && config.p2p !== undefined) {
       // Before the ledger node opens: it must not cut a block at a position the lost tail holds.
       replication = await startReplicationNow(true);
-      await recoverOwnLog(replication as Replication, store, config.org, restoreMarker, logger);
+      await recoverOwnLog(
+        replication as Replication,
+        store,
+        config.org,
+        restoreMarker,
+        logger,
+        options.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS,
+      );
     } else if (restored) {
       logger.warn(
         { marker: restoreMarker },
@@ -291,8 +303,10 @@ const RECOVERY_ROUND_MS = 500;
  * new blocks at heights its peers already hold with other content, which every peer proves to be
  * an equivocation and freezes the org. Heads are exchanged with every connected peer each round;
  * a longer own log seen there is synced (verified like any replica); it is done once at least
- * one peer answered and no peer shows more of the own log than the store holds. Waits for a peer
- * as long as it takes: the API is not served before (docs/operations.md, "Back up and restore").
+ * one peer answered and no peer shows more of the own log than the store holds. The API is not
+ * served before. After `timeoutMs` it fails with RECOVERY_TIMEOUT and leaves the marker: every
+ * block fetched so far was committed whole and verified, so the next start goes on from there
+ * (docs/operations.md, "Back up and restore").
  */
 async function recoverOwnLog(
   replication: Replication,
@@ -300,6 +314,7 @@ async function recoverOwnLog(
   org: string,
   marker: string,
   logger: Logger,
+  timeoutMs: number,
 ): Promise<void> {
   const restoredSize = (await store.logHead(org))?.header.size ?? 0;
   let restoredFrom: unknown;
@@ -313,7 +328,9 @@ async function recoverOwnLog(
     { size: restoredSize, marker: restoredFrom },
     "restored from a backup: fetching the rest of this org's log from peers before appending",
   );
+  const deadline = Date.now() + timeoutMs;
   let lastNotice = Date.now();
+  let everAnswered = false;
   for (;;) {
     let answered = 0;
     for (const peer of replication.host.node.getPeers()) {
@@ -336,6 +353,12 @@ async function recoverOwnLog(
       );
       return;
     }
+    everAnswered ||= answered > 0;
+    if (Date.now() > deadline)
+      throw new LiuhenError(
+        'RECOVERY_TIMEOUT',
+        `restored from a backup, this node ${everAnswered ? `was still fetching its own log from peers (holds ${held} entries, a peer shows ${best})` : 'found no peer holding logs to fetch the rest of its own log from'} after ${Math.round(timeoutMs / 1000)} s. Nothing was appended and ${marker} is kept: start it again once a peer that replicated this org is reachable (p2p.bootstrap, the swarm key, the peers running), with a longer --recovery-timeout if the tail is large; if no peer ever will be, delete ${marker} to append from where the backup ends (entries acknowledged after the backup are then lost)`,
+      );
     if (Date.now() - lastNotice > 10_000) {
       lastNotice = Date.now();
       logger.warn(

@@ -171,11 +171,6 @@ export class EnvelopeOpener {
     });
   }
 
-  /** Opens many at once, spread over all workers: one caller's batch uses every core. */
-  openMany(envelopes: readonly Uint8Array[], maxBytes = this.#maxBytes): Promise<SignedEntry[]> {
-    return Promise.all(envelopes.map((envelope) => this.open(envelope, maxBytes)));
-  }
-
   /**
    * Opens every envelope (as `open` does) and answers with their summaries in order, or rejects
    * with what openEnvelope threw for the first envelope, in order, that does not open.

@@ -16,7 +16,6 @@ import {
   type Finding,
   LiuhenError,
   type LogState,
-  openEnvelope,
   type Profile,
   type ProfileEntry,
   publicKeyFromSeed,
@@ -38,7 +37,7 @@ import { EntryRefusedError } from './entry-refused.ts';
 import { EnvelopeOpener } from './envelope-opener.ts';
 import { NodeGovernance } from './governance.ts';
 import { loadRegistry } from './operator-registry-loader.ts';
-import { STORED_ENTRY_BYTES, storedEntry } from './stored-entry.ts';
+import { STORED_ENTRY_BYTES, storedEntry, storedSignedEntry } from './stored-entry.ts';
 
 /**
  * Recently committed or looked-up entries the node keeps decoded (about 40 MB): the usual parents
@@ -579,12 +578,11 @@ export class LedgerNode {
   /** An object's committed entries in causal order. */
   async trace(object: string): Promise<Array<SignedEntry & { org: string; index: number }>> {
     const located = await this.store.objectEntries(object);
-    // Opened in parallel on the verify threads, when there are some.
-    const opened = await this.#opener.openMany(located.map((l) => l.envelope));
-    const entries = opened.map((signed, i) => {
-      const { org, index } = located[i] as { org: string; index: number };
-      return { ...signed, org, index };
-    });
+    const entries = located.map(({ org, index, envelope }) => ({
+      ...storedSignedEntry(envelope),
+      org,
+      index,
+    }));
     return causalOrder(
       entries.map((e) => ({ id: e.id, parents: e.entry.parents, time: e.entry.time, item: e })),
     ).map((node) => node.item);
@@ -596,7 +594,7 @@ export class LedgerNode {
     if (!at) return undefined;
     const envelope = await this.store.envelope(at.org, at.index);
     if (!envelope) return undefined;
-    const signed = openEnvelope(envelope, { maxBytes: STORED_ENTRY_BYTES });
+    const signed = storedSignedEntry(envelope);
     if (!withProof) return { ...signed, ...at };
     const header = await this.store.headerCovering(at.org, at.index);
     if (!header) throw new LiuhenError('STORAGE_FAILED', `no header covers ${at.org}/${at.index}`);

@@ -107,7 +107,7 @@ describe('EnvelopeOpener', () => {
       expect(await failure(o.open(tampered))).toBe(
         await failure(Promise.resolve().then(() => openEnvelope(tampered, { network }))),
       );
-      const opened = await o.openMany(envelopes.slice(0, 10));
+      const opened = await Promise.all(envelopes.slice(0, 10).map((e) => o.open(e)));
       expect(opened.map((s) => toHex(s.id))).toEqual(
         envelopes.slice(0, 10).map((e) => toHex(openEnvelope(e, { network }).id)),
       );
@@ -122,7 +122,7 @@ describe('EnvelopeOpener', () => {
       const answers = await Promise.all([
         failure(o.open(envelopes[0] as Uint8Array, 200)),
         ...envelopes.map((e) => failure(o.open(e, largest))),
-        failure(o.openMany(envelopes, below)),
+        failure(Promise.all(envelopes.map((e) => o.open(e, below)))),
       ]);
       expect(answers[0]).toMatch(/^ENTRY_TOO_LARGE: /);
       expect(answers.slice(1, -1)).toEqual(envelopes.map(() => 'resolved'));

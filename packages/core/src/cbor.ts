@@ -13,6 +13,7 @@
  * rule once, in the single pass that reads the item; cborg stays in the tests as the reference
  * the encoder is compared with.
  */
+import { ByteMemo } from './byte-memo.ts';
 import { type ErrorCode, LiuhenError } from './errors.ts';
 
 export type CborValue =
@@ -350,13 +351,40 @@ export function encodeCanonicalAfter(prefix: Uint8Array, value: CborValue): Uint
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-// Map keys repeat across items (every entry has the same fourteen), and building a key string
-// and then hashing it as a property name cost more than the rest of the decode. A small
-// direct-mapped cache from key bytes to the string keeps one interned string per key.
-const KEY_CACHE_SLOTS = 1024;
-const KEY_CACHE_MAX_LENGTH = 32;
-const cachedKeyBytes: Array<Uint8Array | undefined> = new Array(KEY_CACHE_SLOTS);
-const cachedKeyText: string[] = new Array(KEY_CACHE_SLOTS);
+/**
+ * The text in `bytes[start, end)`, which must be valid UTF-8 (CBOR_NON_CANONICAL otherwise). Short
+ * ASCII text (every map key, most values) is built directly: cheaper than a call into
+ * TextDecoder, and a one-byte-per-character string is what V8 would make of it anyway.
+ */
+function decodeText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 32) {
+    let text = '';
+    let i = start;
+    for (; i < end; i++) {
+      const b = bytes[i] as number;
+      if (b > 0x7f) break;
+      text += String.fromCharCode(b);
+    }
+    if (i === end) return text;
+  }
+  try {
+    return textDecoder.decode(bytes.subarray(start, end));
+  } catch {
+    return fail('CBOR_NON_CANONICAL', `invalid UTF-8 in the text string ending at offset ${end}`);
+  }
+}
+
+// Map keys repeat across items (every entry has the same fourteen), and so do org ids, kinds and
+// roles; building the string each time, and then hashing it as a property name, cost more than
+// the rest of the decode. Short text is interned: one string per distinct byte sequence.
+const INTERNED_TEXT_MAX_LENGTH = 32;
+const internedText = new ByteMemo<string>(1024);
+
+/** `decodeText`, interned when short; for decoders that read text fields in place (entries). */
+export function readTextAt(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > INTERNED_TEXT_MAX_LENGTH) return decodeText(bytes, start, end);
+  return internedText.get(bytes, start, end, decodeText);
+}
 
 class Reader {
   pos = 0;
@@ -437,50 +465,16 @@ class Reader {
 
   private text(length: number): string {
     this.need(length);
-    const bytes = this.bytes;
     const start = this.pos;
-    const end = start + length;
-    this.pos = end;
-    // Short ASCII text (every map key, most values) is built directly: cheaper than a call into
-    // TextDecoder, and a one-byte-per-character string is what V8 would make of it anyway.
-    if (length <= 32) {
-      let text = '';
-      let i = start;
-      for (; i < end; i++) {
-        const b = bytes[i] as number;
-        if (b > 0x7f) break;
-        text += String.fromCharCode(b);
-      }
-      if (i === end) return text;
-    }
-    try {
-      return textDecoder.decode(bytes.subarray(start, end));
-    } catch {
-      return fail('CBOR_NON_CANONICAL', `invalid UTF-8 in the text string ending at offset ${end}`);
-    }
+    this.pos += length;
+    return decodeText(this.bytes, start, this.pos);
   }
 
   private key(length: number): string {
-    if (length > KEY_CACHE_MAX_LENGTH) return this.text(length);
     this.need(length);
-    const bytes = this.bytes;
     const start = this.pos;
-    let hash = 0x811c9dc5;
-    for (let i = start; i < start + length; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
-    const slot = (hash >>> 0) % KEY_CACHE_SLOTS;
-    const cached = cachedKeyBytes[slot];
-    if (cached !== undefined && cached.length === length) {
-      let i = 0;
-      while (i < length && cached[i] === bytes[start + i]) i++;
-      if (i === length) {
-        this.pos += length;
-        return cachedKeyText[slot] as string;
-      }
-    }
-    const text = this.text(length);
-    cachedKeyBytes[slot] = bytes.slice(start, start + length);
-    cachedKeyText[slot] = text;
-    return text;
+    this.pos += length;
+    return readTextAt(this.bytes, start, this.pos);
   }
 
   private float(info: number): number {

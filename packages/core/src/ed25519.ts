@@ -12,6 +12,7 @@
 import { Point } from '@noble/ed25519';
 import { backend as defaultBackend } from '#backend';
 import type { CryptoBackend } from './backend/types.ts';
+import { ByteMemo } from './byte-memo.ts';
 import { LiuhenError } from './errors.ts';
 
 export const PUBLIC_KEY_SIZE = 32;
@@ -40,8 +41,21 @@ function lessThan(a: Uint8Array, offset: number, b: Uint8Array, maskTopBit: bool
 }
 
 /** Keys that passed the point checks: each costs ~2 ms here, and the same keys recur constantly. */
-const validatedKeys = new Set<string>();
-const VALIDATED_LIMIT = 65536;
+const validatedKeys = new ByteMemo<true>(4096);
+
+/** The point checks; throws for a key that fails them, so that it is never remembered. */
+function validatePoint(raw: Uint8Array): true {
+  let point: Point;
+  try {
+    // Strict decoding is RFC 8032 §5.1.3: y < p, and x = 0 must carry a zero sign bit.
+    point = Point.fromBytes(raw, false);
+  } catch (cause) {
+    throw new LiuhenError('KEY_NON_CANONICAL', undefined, { cause });
+  }
+  if (point.isSmallOrder()) throw new LiuhenError('KEY_SMALL_ORDER');
+  if (!point.isTorsionFree()) throw new LiuhenError('KEY_MIXED_ORDER');
+  return true;
+}
 
 /**
  * Validates a public key for enrolment: 32 bytes, canonical, not small-order, torsion-free.
@@ -52,20 +66,7 @@ export function importPublicKey(raw: Uint8Array): Uint8Array {
   if (!(raw instanceof Uint8Array) || raw.length !== PUBLIC_KEY_SIZE) {
     throw new LiuhenError('KEY_LENGTH', `public key must be ${PUBLIC_KEY_SIZE} bytes`);
   }
-  // A binary string is the cheapest exact key for 32 bytes without Buffer (core runs in browsers).
-  const id = String.fromCharCode.apply(null, raw as unknown as number[]);
-  if (validatedKeys.has(id)) return raw;
-  let point: Point;
-  try {
-    // Strict decoding is RFC 8032 §5.1.3: y < p, and x = 0 must carry a zero sign bit.
-    point = Point.fromBytes(raw, false);
-  } catch (cause) {
-    throw new LiuhenError('KEY_NON_CANONICAL', undefined, { cause });
-  }
-  if (point.isSmallOrder()) throw new LiuhenError('KEY_SMALL_ORDER');
-  if (!point.isTorsionFree()) throw new LiuhenError('KEY_MIXED_ORDER');
-  if (validatedKeys.size >= VALIDATED_LIMIT) validatedKeys.clear();
-  validatedKeys.add(id);
+  validatedKeys.get(raw, 0, PUBLIC_KEY_SIZE, validatePoint);
   return raw;
 }
 

@@ -3,6 +3,8 @@
  * domain-separated prefix plus the exact entry bytes, and carried in a two-element envelope that
  * is also the org log's Merkle leaf. Entry id = SHA-256(entry bytes).
  */
+
+import { ByteMemo } from './byte-memo.ts';
 import { compareBytes, concatBytes, equalBytes, utf8 } from './bytes.ts';
 import {
   type CborValue,
@@ -12,6 +14,7 @@ import {
   encodeCanonicalAfter,
   inCanonicalOrder,
   isCborMap,
+  readTextAt,
 } from './cbor.ts';
 import { signMessage, verifySignature } from './ed25519.ts';
 import { LiuhenError } from './errors.ts';
@@ -318,11 +321,39 @@ const ENTRY_KEY_ENCODINGS = [
   'classification',
 ].map((key) => concatBytes(Uint8Array.of(0x60 | key.length), utf8(key)));
 const SEALED_KEY = 7;
-const CLASSIFICATION = new RegExp(`^(${CLASSIFICATIONS.join('|')})$`);
+
+/**
+ * A text field of the entry map, read in place: the same org ids, kinds, roles and object ids
+ * recur entry after entry, so each distinct value is decoded and matched against its pattern once.
+ */
+class TextField {
+  readonly #memo = new ByteMemo<string | null>(1024);
+  readonly #make: (bytes: Uint8Array, start: number, end: number) => string | null;
+
+  constructor(pattern: RegExp) {
+    this.#make = (bytes, start, end) => {
+      const text = readTextAt(bytes, start, end);
+      return pattern.test(text) ? text : null;
+    };
+  }
+
+  /** The text, null when the pattern refuses it; throws on invalid UTF-8. */
+  read(bytes: Uint8Array, start: number, end: number): string | null {
+    return this.#memo.get(bytes, start, end, this.#make);
+  }
+}
+
+const ORG_FIELD = new TextField(ORG_ID);
+const KIND_FIELD = new TextField(KIND);
+const ROLE_FIELD = new TextField(ROLE);
+const OBJECT_FIELD = new TextField(OBJECT_ID);
+const CLASSIFICATION_FIELD = new TextField(new RegExp(`^(${CLASSIFICATIONS.join('|')})$`));
 
 /** A read position in an entry's bytes, for `readEntryDirect`. */
 class EntryCursor {
   pos = 0;
+  /** Whether the map has fourteen keys, `sealed` among them, rather than thirteen. */
+  sealed = false;
   constructor(readonly bytes: Uint8Array) {}
 
   /** A head of `major` with a minimal, definite argument below 2^53, or -1. */
@@ -352,7 +383,9 @@ class EntryCursor {
     return value;
   }
 
+  /** The key at `index` of the canonical order, if it is next; an absent `sealed` is skipped. */
   key(index: number): boolean {
+    if (index === SEALED_KEY && !this.sealed) return true;
     const expected = ENTRY_KEY_ENCODINGS[index] as Uint8Array;
     const bytes = this.bytes;
     for (let i = 0; i < expected.length; i++) if (bytes[this.pos + i] !== expected[i]) return false;
@@ -360,19 +393,13 @@ class EntryCursor {
     return true;
   }
 
-  /** ASCII text matching `pattern`, or undefined (other text takes the general path). */
-  text(pattern: RegExp): string | undefined {
+  /** Text that `field` accepts, or undefined. */
+  text(field: TextField): string | undefined {
     const length = this.head(3);
-    const bytes = this.bytes;
-    if (length < 0 || this.pos + length > bytes.length) return undefined;
-    let text = '';
-    for (let i = this.pos; i < this.pos + length; i++) {
-      const b = bytes[i] as number;
-      if (b > 0x7f) return undefined;
-      text += String.fromCharCode(b);
-    }
+    if (length < 0 || this.pos + length > this.bytes.length) return undefined;
+    const text = field.read(this.bytes, this.pos, this.pos + length);
     this.pos += length;
-    return pattern.test(text) ? text : undefined;
+    return text ?? undefined;
   }
 
   hash(views: boolean): Uint8Array | undefined {
@@ -407,29 +434,28 @@ function readEntryDirect(bytes: Uint8Array, views: boolean): Entry | undefined {
     const c = new EntryCursor(bytes);
     const count = c.head(5);
     if (count !== 13 && count !== 14) return undefined;
-    const absent = (index: number) => index === SEALED_KEY && count === 13;
-    const next = (index: number) => absent(index) || c.key(index);
-    if (!next(0)) return undefined;
-    const org = c.text(ORG_ID);
-    if (org === undefined || !next(1)) return undefined;
+    c.sealed = count === 14;
+    if (!c.key(0)) return undefined;
+    const org = c.text(ORG_FIELD);
+    if (org === undefined || !c.key(1)) return undefined;
     const body = c.item();
-    if (!isCborMap(body) || !next(2)) return undefined;
-    const kind = c.text(KIND);
-    if (kind === undefined || !next(3)) return undefined;
+    if (!isCborMap(body) || !c.key(2)) return undefined;
+    const kind = c.text(KIND_FIELD);
+    if (kind === undefined || !c.key(3)) return undefined;
     const refs = c.list('refs', parseRef);
-    if (!next(4)) return undefined;
-    const role = c.text(ROLE);
-    if (role === undefined || !next(5)) return undefined;
+    if (!c.key(4)) return undefined;
+    const role = c.text(ROLE_FIELD);
+    if (role === undefined || !c.key(5)) return undefined;
     const time = c.head(0);
-    if (time < 0 || !next(6)) return undefined;
-    const object = c.text(OBJECT_ID);
-    if (object === undefined || !next(7)) return undefined;
-    const sealed = absent(SEALED_KEY) ? undefined : c.item();
-    if ((sealed !== undefined && !isCborMap(sealed)) || !next(8)) return undefined;
+    if (time < 0 || !c.key(6)) return undefined;
+    const object = c.text(OBJECT_FIELD);
+    if (object === undefined || !c.key(SEALED_KEY)) return undefined;
+    const sealed = c.sealed ? c.item() : undefined;
+    if ((sealed !== undefined && !isCborMap(sealed)) || !c.key(8)) return undefined;
     const signer = c.hash(views);
-    if (signer === undefined || !next(9)) return undefined;
+    if (signer === undefined || !c.key(9)) return undefined;
     const network = c.hash(views);
-    if (network === undefined || !next(10)) return undefined;
+    if (network === undefined || !c.key(10)) return undefined;
     const parentCount = c.head(4);
     if (parentCount < 0 || parentCount > MAX_LIST_ITEMS) return undefined;
     const parents: Uint8Array[] = [];
@@ -439,10 +465,10 @@ function readEntryDirect(bytes: Uint8Array, views: boolean): Entry | undefined {
       if (i > 0 && compareBytes(parents[i - 1] as Uint8Array, parent) >= 0) return undefined;
       parents.push(parent);
     }
-    if (!next(11) || c.head(0) !== ENTRY_VERSION || !next(12)) return undefined;
+    if (!c.key(11) || c.head(0) !== ENTRY_VERSION || !c.key(12)) return undefined;
     const attachments = c.list('attachments', parseAttachment);
-    if (!next(13)) return undefined;
-    const classification = c.text(CLASSIFICATION);
+    if (!c.key(13)) return undefined;
+    const classification = c.text(CLASSIFICATION_FIELD);
     if (classification === undefined || c.pos !== bytes.length) return undefined;
     const entry: Entry = {
       version: ENTRY_VERSION,

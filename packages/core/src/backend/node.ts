@@ -12,6 +12,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { ByteMemo } from '../byte-memo.ts';
 import type { CryptoBackend } from './types.ts';
 
 // DER prefixes that wrap a raw 32-byte Ed25519 key (RFC 8410).
@@ -19,21 +20,17 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const CACHE_LIMIT = 4096;
 
+/** KeyObjects by raw key: a ledger has a few hundred signers, verified over and over. */
 class KeyCache {
-  readonly #map = new Map<string, KeyObject>();
-  constructor(private readonly build: (raw: Uint8Array) => KeyObject) {}
+  readonly #memo = new ByteMemo<KeyObject>(CACHE_LIMIT);
+  readonly #build: (bytes: Uint8Array, start: number, end: number) => KeyObject;
+
+  constructor(build: (raw: Uint8Array) => KeyObject) {
+    this.#build = (bytes, start, end) => build(bytes.subarray(start, end));
+  }
 
   get(raw: Uint8Array): KeyObject {
-    const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
-    let key = this.#map.get(id);
-    if (key === undefined) {
-      key = this.build(raw);
-      // A plain bound rather than LRU: a ledger has few hundred signers, and eviction order only
-      // matters under an attack that the bound already contains.
-      if (this.#map.size >= CACHE_LIMIT) this.#map.clear();
-      this.#map.set(id, key);
-    }
-    return key;
+    return this.#memo.get(raw, 0, raw.length, this.#build);
   }
 }
 

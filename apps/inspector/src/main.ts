@@ -2,6 +2,10 @@
  * liuhen-inspect: verify one object's whole trace against the network's genesis, from a node or
  * from an offline bundle. Exit codes: 0 clean; 1 verification failed, or findings at or above
  * --fail-on; 2 usage or environment error. Typed error codes are printed as `error CODE: …`.
+ *
+ * A cleared inspector (`--org`, `--clearance restricted`, `--encryption-key`) opens the sealed
+ * sections its org's key opens, and the rules judge the restricted fields in them; otherwise a
+ * rule that needs one is reported as not checkable at this clearance.
  */
 import { rename, writeFile } from 'node:fs/promises';
 import { decodeGenesis } from '@liuhen/governance';
@@ -20,6 +24,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { decode, fetchBundle, loadAnchor, loadBundleBytes, UsageError } from './evidence.ts';
 import { knownProfiles, profileFor } from './profiles.ts';
 import { stderrProgress } from './progress.ts';
+import { readerOf } from './reader.ts';
 import { renderReport } from './render.ts';
 
 const program = new Command('liuhen-inspect')
@@ -65,8 +70,22 @@ program
       .choices(['error', 'warning'])
       .default('error'),
   )
+  .option('--org <id>', "the reader's org: sealed fields open only for an org holding a wrapped key")
+  .addOption(
+    new Option(
+      '--clearance <level>',
+      'what the reader may see (default internal, as any node); restricted opens sealed fields',
+    ).choices(['public', 'internal', 'restricted']),
+  )
+  .option(
+    '--encryption-key <file>',
+    "an encryption key file of the reader's org (the node's keys/encryption/<key id>.json); repeat for retired keys",
+    (file: string, files: string[] = []) => [...files, file],
+  )
+  .option('--passphrase-file <file>', 'file holding the key passphrase (else LIUHEN_PASSPHRASE)')
   .option('--json', 'the report as JSON')
   .action(async (object: string, o) => {
+    const reader = await readerOf(o);
     const anchor = await loadAnchor(o, true);
     const asOf = o.asOf === undefined ? Date.now() : parseTime(o.asOf);
     const bytes = await loadBundleBytes(object, o);
@@ -90,6 +109,7 @@ program
       ...(profile === undefined ? {} : { profile }),
       witnessPolicy: witnessPolicy(o),
       asOf,
+      ...(reader === undefined ? {} : { reader }),
       onProgress: progress.onProgress,
     });
     progress.end();

@@ -45,12 +45,30 @@ function subject(f: Finding, entries: ReadonlyMap<string, ReportEntry>): string 
 
 const HEADINGS: Record<Severity, string> = { error: 'Errors', warning: 'Warnings', info: 'Information' };
 
+/** Who read the sealed sections, and how many opened: rules on the rest are not checkable. */
+function sealedLines(report: TraceReport): string[] {
+  const sealed = report.entries.filter((e) => e.sealed !== undefined);
+  const reader = report.reader;
+  const who =
+    reader === undefined
+      ? 'read as any node (internal)'
+      : `read as ${reader.org ?? 'no org'} at clearance ${reader.clearance}`;
+  if (sealed.length === 0) return reader === undefined ? [] : [`${who}; no entry is sealed`];
+  const opened = sealed.filter((e) => e.sealed?.opened).length;
+  const hint =
+    opened < sealed.length && reader === undefined
+      ? ' (--org, --clearance restricted and --encryption-key open them)'
+      : '';
+  return [`${who}: ${opened} of ${plural(sealed.length, 'sealed entry')} opened${hint}`];
+}
+
 export function renderReport(report: TraceReport): string {
   const out: string[] = [verdictLine(report)];
   const entries = new Map(report.entries.map((e) => [e.id, e]));
   out.push(
     `network ${report.network}${report.anchored ? ' (matches the trusted anchor)' : ' (NOT anchored: checked against its own genesis)'}`,
     `profile ${report.profile.id}${report.profile.checked ? '' : ' (rules NOT checked)'} · as of ${when(report.asOf)}`,
+    ...sealedLines(report),
     '',
     'Responsible parties',
   );

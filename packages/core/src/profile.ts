@@ -15,6 +15,12 @@ import type { CborMap, Entry } from './entry.ts';
 export interface ProfileEntry {
   readonly id: Uint8Array;
   readonly entry: Entry;
+  /**
+   * The fields of the entry's sealed section, when the reader the profile judges for opened it
+   * (DESIGN §11). Absent when the entry has no sealed section or the reader cannot open it; a
+   * rule that needs such a field then reports it as not checkable at this clearance.
+   */
+  readonly unsealed?: CborMap;
 }
 
 /** `error`: a mandatory rule (law or standard) is broken; `warning`: good practice is not followed. */

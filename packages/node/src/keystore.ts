@@ -6,7 +6,15 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { encryptionKeyPair, fromHex, LiuhenError, publicKeyFromSeed, toHex } from '@liuhen/core';
+import {
+  type EncryptionKeyPair,
+  encryptionKeyPair,
+  fromHex,
+  isLiuhenError,
+  LiuhenError,
+  publicKeyFromSeed,
+  toHex,
+} from '@liuhen/core';
 
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
@@ -115,4 +123,23 @@ export function resolvePassphrase(options: { passphrase?: string; passphraseFile
   const env = process.env.LIUHEN_PASSPHRASE;
   if (env) return env;
   throw new LiuhenError('KEYSTORE_LOCKED', 'no passphrase: set LIUHEN_PASSPHRASE or pass --passphrase-file');
+}
+
+/**
+ * An org's encryption keys from its key files (`keys/encryption/<key id>.json`), for a reader
+ * outside the node: the inspector and the replay tool. A file that does not unlock fails with its
+ * own code and names the file.
+ */
+export function unlockEncryptionKeyFiles(files: readonly string[], passphrase: string): EncryptionKeyPair[] {
+  return files.map((file) => {
+    try {
+      return encryptionKeyPair(openSeed(readKeyFile(file), passphrase, encryptionPublicKey));
+    } catch (error) {
+      throw new LiuhenError(
+        isLiuhenError(error) ? error.code : 'KEYSTORE_INVALID',
+        `cannot unlock the encryption key ${file}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  });
 }

@@ -7,23 +7,21 @@
  *
  * Only unsigned API requests are sealed here: the node builds and signs those entries, so it is
  * their author. A pre-signed envelope is sealed (or not) by its author; the profile judges what
- * it carries in plain (pipe/1 refuses a restricted field in plain unless the entry is classified
- * restricted: PIPE_CLASSIFICATION).
+ * it carries in plain (pipe/1 refuses any restricted field in plain: PIPE_CLASSIFICATION).
+ *
+ * Which orgs read restricted data is the profile's policy (`partySealPolicy` of pipe/1), and
+ * which grants of an entry count is the trace's rule (`grantsOf`): both are re-exported here for
+ * the node's callers.
  */
 import {
-  ACCESS_GRANT_KIND,
   type CborMap,
   type CborValue,
   type Classification,
   type Clearance,
   cborToJson,
-  checkGrant,
   type EncryptionKeyPair,
   type Entry,
   type EntryView,
-  equalBytes,
-  GRANT_REL,
-  isLiuhenError,
   LiuhenError,
   type Profile,
   type Rng,
@@ -34,7 +32,11 @@ import {
   toHex,
   type WrapSet,
 } from '@liuhen/core';
-import type { GovernanceState, Party } from '@liuhen/governance';
+import type { GovernanceState } from '@liuhen/governance';
+import { partySealPolicy, type SealPolicy } from '@liuhen/profile-pipe';
+
+export { partySealPolicy, RESTRICTED_READER_PARTIES, type SealPolicy } from '@liuhen/profile-pipe';
+export { grantsOf } from '@liuhen/trace';
 
 const RANK: Record<Classification, number> = { public: 0, internal: 1, restricted: 2 };
 
@@ -76,43 +78,6 @@ export class FieldClassifier {
       .map(([f]) => f)
       .sort();
   }
-}
-
-/** Who may read an entry's restricted fields: org ids, from the profile's policy. */
-export type SealPolicy = (input: {
-  readonly author: string;
-  readonly kind: string;
-  readonly object: string;
-  readonly governance: GovernanceState;
-  readonly position: number;
-}) => readonly string[];
-
-/**
- * The parties that read restricted pipe data (pipe-lifecycle.md, "Data classification"): as-built
- * and design geometry is mapping data for the owner, the survey and design parties, supervision,
- * the quality supervision agency and the city archive; the contractors, labs and inspection firms
- * that do not author it get it only by a grant.
- */
-export const RESTRICTED_READER_PARTIES: readonly Party[] = [
-  'owner',
-  'survey',
-  'design',
-  'supervision',
-  'qsa',
-  'archive',
-];
-
-/**
- * The default policy: the author org (it made the record and must be able to read it back) and
- * every member org holding one of `parties` at the position.
- */
-export function partySealPolicy(parties: readonly Party[] = RESTRICTED_READER_PARTIES): SealPolicy {
-  return ({ author, governance, position }) => {
-    const readers = new Set([author]);
-    for (const org of governance.orgsAt(position))
-      if (org.parties.some((p) => parties.includes(p))) readers.add(org.id);
-    return [...readers].sort();
-  };
 }
 
 export interface SealInput {
@@ -182,32 +147,6 @@ export function sealDraft(
 export interface StoredEntry {
   readonly id: Uint8Array;
   readonly entry: Entry;
-}
-
-/**
- * The valid grants of `target` among `entries` (an object's trace, in causal order), as wrap
- * sets in that order. A grant is valid when `checkGrant` accepts it with the readers of the
- * section and of the grants before it (§15.5); an invalid one is skipped, never trusted.
- */
-export function grantsOf(target: StoredEntry, entries: readonly StoredEntry[]): WrapSet[] {
-  if (target.entry.sealed === undefined) return [];
-  const sets: WrapSet[] = [];
-  const readers = new Set<string>();
-  for (const candidate of entries) {
-    if (candidate.entry.kind !== ACCESS_GRANT_KIND) continue;
-    const cites = candidate.entry.refs.some(
-      (r) => r.rel === GRANT_REL && 'entry' in r && equalBytes(r.entry, target.id),
-    );
-    if (!cites) continue;
-    try {
-      const grant = checkGrant(candidate.entry, target, { readers });
-      sets.push(grant.wraps);
-      for (const w of grant.wraps.recipients) readers.add(w.org);
-    } catch (error) {
-      if (!isLiuhenError(error)) throw error;
-    }
-  }
-  return sets;
 }
 
 /** The orgs that hold a wrap of `target`: its section's and its valid grants'. */

@@ -315,17 +315,20 @@ describe('read audits', () => {
 });
 
 describe('pre-signed envelopes', () => {
-  it('refuse a restricted field in plain in an entry not classified restricted', async () => {
+  it('refuse a restricted field in plain, whatever the entry is classified', async () => {
     const f = fixture();
     const node = await f.open();
     try {
       const geo = await appoint(node, f, ['GEO']);
-      const plain = { kind: 'survey.as-built', role: 'GEO', body: AS_BUILT };
-      // The profile's classification rule (pipe/1 PIPE_CLASSIFICATION): the field is named.
-      await expect(node.appendSigned(envelope(f, geo, plain))).rejects.toMatchObject({
-        code: 'PIPE_CLASSIFICATION',
-        field: 'body.points',
-      });
+      // The profile's classification rule (pipe/1 PIPE_CLASSIFICATION): the field is named. A
+      // plain field is replicated to every node in clear, so the label does not make it safe.
+      for (const classification of ['public', 'restricted'] as const) {
+        const plain = { kind: 'survey.as-built', role: 'GEO', body: AS_BUILT, classification };
+        await expect(node.appendSigned(envelope(f, geo, plain))).rejects.toMatchObject({
+          code: 'PIPE_CLASSIFICATION',
+          field: 'body.points',
+        });
+      }
       expect(node.size).toBe(1);
     } finally {
       await node.close();

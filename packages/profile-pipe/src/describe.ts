@@ -81,6 +81,21 @@ export const KIND_DESCRIPTORS: readonly KindDescriptor[] = KIND_SPECS.map((s) =>
   describeKind(s as unknown as KindSpec),
 );
 
+const RANK: Record<FieldClassification, number> = { public: 0, internal: 1, restricted: 2 };
+
+/**
+ * The classification of a top-level body field: the highest of its parts (`points[].xM` makes
+ * `points` restricted). Undefined for a field the kind does not have.
+ */
+export function fieldClassification(kind: string, field: string): FieldClassification | undefined {
+  let highest: FieldClassification | undefined;
+  for (const f of KIND_DESCRIPTORS.find((k) => k.kind === kind)?.fields ?? []) {
+    if (/^[^.[]+/.exec(f.path)?.[0] !== field) continue;
+    if (highest === undefined || RANK[f.classification] > RANK[highest]) highest = f.classification;
+  }
+  return highest;
+}
+
 export const OBJECT_TYPE_DESCRIPTORS: readonly ObjectTypeDescriptor[] = OBJECT_TYPE_NAMES.map((type) => ({
   type,
   prefix: OBJECT_TYPES[type].prefix,

@@ -3,13 +3,14 @@
  * scripts/rules-doc.ts writes it and a test fails when the committed file differs.
  */
 import type { FieldDescriptor, KindDescriptor } from '@liuhen/core';
-import { KIND_DESCRIPTORS, OBJECT_TYPE_DESCRIPTORS } from './describe.ts';
+import { fieldClassification, KIND_DESCRIPTORS, OBJECT_TYPE_DESCRIPTORS } from './describe.ts';
 import { PIPE_ERROR_CODES } from './errors.ts';
 import { UTILITY_CODES } from './ids.ts';
 import { kindSpec, STAGES } from './kinds/index.ts';
 import { PROFILE_ID } from './profile.ts';
 import { ROLE_CODES, ROLES } from './roles.ts';
 import { RULES } from './rules/index.ts';
+import type { Rule } from './rules/types.ts';
 import { unitLabel } from './units.ts';
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -31,6 +32,37 @@ function fieldTable(fields: readonly FieldDescriptor[]): string[] {
         `| \`${f.path}\` | ${cell(f.type)} | ${f.unit === undefined ? '' : cell(f.unit)} | ${cell(range(f))} | ${f.required ? 'yes' : 'no'} | ${f.classification} | ${cell(f.description)} |`,
     ),
   ];
+}
+
+function fieldsRead(rule: Rule): { kind: string; field: string; classification: string }[] {
+  return Object.entries(rule.reads).flatMap(([kind, fields]) =>
+    (fields as readonly string[]).map((field) => ({
+      kind,
+      field,
+      classification: fieldClassification(kind, field) ?? 'public',
+    })),
+  );
+}
+
+/** The restricted fields a rule needs, `kind` `field`, …; "none" when it needs none. */
+function restrictedNeeds(rule: Rule): string {
+  const needs = fieldsRead(rule).filter((f) => f.classification === 'restricted');
+  return needs.length === 0 ? 'none' : needs.map((f) => `\`${f.kind}\` ${f.field}`).join(', ');
+}
+
+function readsLine(rule: Rule): string {
+  const read = fieldsRead(rule);
+  if (read.length === 0) return '- fields read: none (the rule judges entry metadata, links and times)';
+  const kinds = [...new Set(read.map((f) => f.kind))];
+  return `- fields read: ${kinds
+    .map(
+      (kind) =>
+        `\`${kind}\` ${read
+          .filter((f) => f.kind === kind)
+          .map((f) => `${f.field} (${f.classification})`)
+          .join(', ')}`,
+    )
+    .join('; ')}`;
 }
 
 function kindSection(k: KindDescriptor): string[] {
@@ -73,11 +105,16 @@ export function renderRulesDoc(): string {
     'never wall-clock order; deadlines are judged against an "as of" time. On append, a `refuse`',
     'rule stops the entry with its code; a `flag` rule stores the entry and records the finding.',
     '',
-    '| code | severity | on append | rule | standard, clause |',
-    '|---|---|---|---|---|',
+    'Each rule lists the body fields it reads with their classification (`public`, `internal`,',
+    '`restricted`). Restricted fields travel in the sealed section: a reader who cannot open it',
+    '(its clearance, its org or its key) gets the rule reported as **not checkable at this',
+    'clearance** for that entry, never as passed.',
+    '',
+    '| code | severity | on append | rule | restricted fields needed | standard, clause |',
+    '|---|---|---|---|---|---|',
     ...RULES.map(
       (r) =>
-        `| \`${r.code}\` | ${r.severity} | ${r.onAppend} | ${cell(r.explanation)} | ${cell(`${r.standard}: ${r.clause}`)} |`,
+        `| \`${r.code}\` | ${r.severity} | ${r.onAppend} | ${cell(r.explanation)} | ${cell(restrictedNeeds(r))} | ${cell(`${r.standard}: ${r.clause}`)} |`,
     ),
     '',
   ];
@@ -91,6 +128,8 @@ export function renderRulesDoc(): string {
       `- standard: ${r.standard}`,
       `- clause: ${r.clause}`,
       `- judged on: ${r.kinds === undefined ? 'every entry' : r.kinds.map((k) => `\`${k}\``).join(', ')}`,
+      readsLine(r),
+      `- restricted fields needed: ${restrictedNeeds(r)}`,
       `- on append: **${r.onAppend}** — ${r.onAppendReason}`,
       '',
     );
@@ -129,7 +168,7 @@ export function renderRulesDoc(): string {
     '## Entry kinds',
     '',
     'Quantities carry their unit in the field name (`thicknessMm`, `headM`); instants (`…At`) are',
-    `${unitLabel('ms')}. Restricted fields travel sealed, or the entry is classified restricted.`,
+    `${unitLabel('ms')}. Restricted fields travel only in the sealed section, never in plain.`,
     '',
   );
   for (const stage of [...STAGES, 'any'] as const) {

@@ -11,7 +11,8 @@ export const PIPE_ERROR_CODES = {
   PIPE_BODY_INVALID: 'the body does not match the schema of its kind',
   PIPE_REFS_INVALID: 'the refs the kind requires are missing, malformed or point at the wrong kind',
   PIPE_ALIAS_INVALID: 'the alias does not follow the scheme of the object type',
-  PIPE_CLASSIFICATION: 'restricted fields are present in an entry not classified restricted',
+  PIPE_CLASSIFICATION:
+    'a restricted field is in the plain body (restricted fields travel only in the sealed section, whatever the entry is classified), or a field that is not restricted is sealed',
 } as const;
 
 export type PipeErrorCode = keyof typeof PIPE_ERROR_CODES;

@@ -2,7 +2,13 @@
 // `@liuhen/profile-pipe/scenario`, so the node does not load it.
 export { accountability, projectOf } from './accountability.ts';
 export { type BodyOptions, checkBody, parseBody } from './body.ts';
-export { describeKind, KIND_DESCRIPTORS, OBJECT_TYPE_DESCRIPTORS, RULE_DESCRIPTORS } from './describe.ts';
+export {
+  describeKind,
+  fieldClassification,
+  KIND_DESCRIPTORS,
+  OBJECT_TYPE_DESCRIPTORS,
+  RULE_DESCRIPTORS,
+} from './describe.ts';
 export { renderRulesDoc } from './docs.ts';
 export { isPipeProfileError, PIPE_ERROR_CODES, type PipeErrorCode, PipeProfileError } from './errors.ts';
 export { causalClosure, checkAppend, evaluate } from './evaluate.ts';
@@ -53,6 +59,13 @@ export {
   type Role,
 } from './roles.ts';
 export { RULE_CODES, RULES, ruleByCode } from './rules/index.ts';
+export type { FieldReads } from './rules/types.ts';
+export {
+  partySealPolicy,
+  RESTRICTED_READER_PARTIES,
+  restrictedReaders,
+  type SealPolicy,
+} from './seal-policy.ts';
 export { initialState, reduce } from './state/reduce.ts';
 export type * from './state/types.ts';
 export { addMonths } from './time.ts';

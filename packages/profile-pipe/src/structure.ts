@@ -1,10 +1,15 @@
 /**
  * Structural checks: is this a well-formed pipe/1 record at all? Unknown kind, wrong object type,
- * a role that may not sign the kind, a body that fails its schema, missing or wrong citations.
- * These always refuse an append — a malformed record is not evidence of anything — and are
- * reported as findings when a trace is evaluated.
+ * a role that may not sign the kind, a body that fails its schema, missing or wrong citations,
+ * restricted fields in plain. These always refuse an append — a malformed record is not evidence
+ * of anything — and are reported as findings when a trace is evaluated.
+ *
+ * Restricted fields travel only in the sealed section (DESIGN §11): a plain body is replicated
+ * to every node in clear, so a restricted field in it is refused whatever the entry's
+ * classification says. A reader who opened the sealed section also has its fields checked: they
+ * must be restricted fields of the kind, not repeat a plain one, and complete the body's schema.
  */
-import { toHex } from '@liuhen/core';
+import { type CborMap, toHex } from '@liuhen/core';
 import { checkBody, restrictedFields } from './body.ts';
 import type { PipeErrorCode } from './errors.ts';
 import { isAlias, lotCode, OBJECT_TYPES, parseLotId, parseObjectId, parseSegmentAlias } from './ids.ts';
@@ -48,11 +53,14 @@ export function checkStructure(trace: TraceIndex, node: TraceNode): StructureIss
       message: `role ${entry.role} may not sign ${entry.kind}; signers: ${spec.signers === 'any' ? 'any role' : spec.signers.join(', ')}`,
     });
   }
-  const body = checkBody(entry.kind, entry.body, { sealed: entry.sealed !== undefined });
+  issues.push(...plainRestricted(spec, entry.body));
+  const plain = checkBody(entry.kind, entry.body, { sealed: entry.sealed !== undefined });
+  const sealed = plain.ok && node.sealed === 'opened' ? sealedIssues(spec, node) : [];
   // Rules ask for this body again when later entries are judged: remember the answer.
-  noteBodyValid(entry, body.ok);
-  if (!body.ok) {
-    for (const issue of body.issues) {
+  noteBodyValid(node, plain.ok && !sealed.some((i) => i.code === 'PIPE_BODY_INVALID'));
+  issues.push(...sealed);
+  if (!plain.ok) {
+    for (const issue of plain.issues) {
       issues.push({
         code: 'PIPE_BODY_INVALID',
         message: `${entry.kind} ${issue.message}`,
@@ -61,16 +69,57 @@ export function checkStructure(trace: TraceIndex, node: TraceNode): StructureIss
     }
     return issues;
   }
+  if (sealed.some((i) => i.code === 'PIPE_BODY_INVALID')) return issues;
   issues.push(...consistency(trace, node), ...citations(trace, node, spec));
-  const restricted = restrictedFields(spec).filter((f) => f in entry.body);
-  if (restricted.length > 0 && entry.classification !== 'restricted') {
-    issues.push({
+  return issues;
+}
+
+function plainRestricted(spec: KindSpec, body: CborMap): StructureIssue[] {
+  const plain = restrictedFields(spec).filter((f) => f in body);
+  if (plain.length === 0) return [];
+  const one = plain.length === 1;
+  return [
+    {
       code: 'PIPE_CLASSIFICATION',
-      message: `${restricted.map((f) => `body.${f}`).join(', ')} ${restricted.length === 1 ? 'is' : 'are'} restricted; classify the entry restricted or seal ${restricted.length === 1 ? 'it' : 'them'}`,
-      field: `body.${restricted[0]}`,
+      message: `${plain.map((f) => `body.${f}`).join(', ')} ${one ? 'is' : 'are'} restricted and may travel only in the sealed section, never in plain, whatever the entry is classified; seal ${one ? 'it' : 'them'}`,
+      field: `body.${plain[0]}`,
+    },
+  ];
+}
+
+/** The opened sealed fields: restricted fields of the kind, not repeating plain ones, completing the body. */
+function sealedIssues(spec: KindSpec, node: TraceNode): StructureIssue[] {
+  const opened = Object.keys(node.unsealed ?? {});
+  const restricted = restrictedFields(spec);
+  const out: StructureIssue[] = [];
+  const repeated = opened.filter((f) => f in node.entry.body);
+  for (const f of repeated) {
+    out.push({
+      code: 'PIPE_BODY_INVALID',
+      field: `sealed.${f}`,
+      message: `${spec.kind} sealed.${f}: repeats a field of the plain body`,
     });
   }
-  return issues;
+  const unrestricted = opened.filter((f) => !restricted.includes(f) && !repeated.includes(f));
+  if (unrestricted.length > 0) {
+    const one = unrestricted.length === 1;
+    out.push({
+      code: 'PIPE_CLASSIFICATION',
+      field: `sealed.${unrestricted[0]}`,
+      message: `${unrestricted.map((f) => `sealed.${f}`).join(', ')} ${one ? 'is' : 'are'} not restricted in ${spec.kind} and belong${one ? 's' : ''} in the plain body`,
+    });
+  }
+  const whole = checkBody(spec.kind, node.body);
+  if (!whole.ok) {
+    for (const issue of whole.issues) {
+      out.push({
+        code: 'PIPE_BODY_INVALID',
+        message: `${spec.kind} (with its sealed fields) ${issue.message}`,
+        field: issue.field,
+      });
+    }
+  }
+  return out;
 }
 
 function consistency(trace: TraceIndex, node: TraceNode): StructureIssue[] {

@@ -3,30 +3,65 @@
  * "in the ancestry": reachable through `parents` and entry `refs`, both hash links, so an entry
  * provably came after everything it reaches. Claimed times are used only where the domain
  * counts durations (deadlines, the hour after the last joint).
+ *
+ * Bodies are what the reader sees: the plain body, plus the sealed fields when the reader opened
+ * them (`ProfileEntry.unsealed`). A rule that needs a sealed field of an entry the reader could
+ * not open asks `unreadable` and reports the rule as not checkable at this clearance.
  */
-import { causalOrder, type Entry, type ProfileEntry, toHex } from '@liuhen/core';
+import { type CborMap, causalOrder, type Entry, type ProfileEntry, toHex } from '@liuhen/core';
 import { checkBody } from './body.ts';
 import { type BodyOf, type KindName, kindSpec } from './kinds/index.ts';
 
 /**
- * Whether an entry's body passes its schema, by entry object: a pure function of the entry, so it
- * is remembered across traces. A node that judges appends builds a trace per append over entries
- * it keeps decoded; without this, every append would re-validate every ancestor's body.
+ * Whether a body passes its kind's schema, by body object: a pure function of the body (and of
+ * whether restricted fields may be missing from it, which is fixed for a given object: the plain
+ * body of a sealed entry, or a whole one), so it is remembered across traces. A node that judges
+ * appends builds a trace per append over entries it keeps decoded; without this, every append
+ * would re-validate every ancestor's body.
  */
-const BODY_VALID = new WeakMap<Entry, boolean>();
+const BODY_VALID = new WeakMap<CborMap, boolean>();
 
 /** Records the outcome of a body check made elsewhere (the structural check of a candidate). */
-export function noteBodyValid(entry: Entry, valid: boolean): void {
-  BODY_VALID.set(entry, valid);
+export function noteBodyValid(node: TraceNode, valid: boolean): void {
+  BODY_VALID.set(node.body, valid);
 }
+
+/**
+ * `none`: no sealed section; `opened`: the reader opened it and `body` holds its fields; `closed`:
+ * the reader could not, so the restricted fields are missing from `body`.
+ */
+export type SealedState = 'none' | 'opened' | 'closed';
 
 export interface TraceNode {
   /** Position in causal order. */
   readonly index: number;
   readonly id: string;
   readonly entry: Entry;
+  /** The body as the reader sees it: the plain fields and, when opened, the sealed ones. */
+  readonly body: CborMap;
+  readonly sealed: SealedState;
+  /** The sealed fields the reader opened (`sealed` is `opened`). */
+  readonly unsealed?: CborMap;
   /** Indices of the parents and entry refs present in the trace. */
   readonly links: readonly number[];
+}
+
+/**
+ * The structural check's verdict on a body (structure.ts reports the issues): the plain body
+ * valid, restricted fields allowed to be missing when sealed; and, when the reader opened the
+ * section, its fields repeating none of the plain ones and the whole body valid.
+ */
+function bodyValid(node: TraceNode): boolean {
+  const { kind, body } = node.entry;
+  const plain = checkBody(kind, body, { sealed: node.sealed !== 'none' }).ok;
+  if (!plain || node.unsealed === undefined) return plain;
+  return !Object.keys(node.unsealed).some((f) => f in body) && checkBody(kind, node.body).ok;
+}
+
+function readerBody(e: ProfileEntry): Pick<TraceNode, 'body' | 'sealed' | 'unsealed'> {
+  if (e.entry.sealed === undefined) return { body: e.entry.body, sealed: 'none' };
+  if (e.unsealed === undefined) return { body: e.entry.body, sealed: 'closed' };
+  return { body: { ...e.entry.body, ...e.unsealed }, sealed: 'opened', unsealed: e.unsealed };
 }
 
 export class TraceIndex {
@@ -58,6 +93,7 @@ export class TraceIndex {
       index,
       id: toHex(n.id),
       entry: n.source.entry,
+      ...readerBody(n.source),
       links: [...new Set(n.parents.map((p) => indexOf.get(toHex(p))).filter((i) => i !== undefined))],
     }));
     for (const node of this.nodes) {
@@ -163,14 +199,25 @@ export class TraceIndex {
   /** The body typed as `kind`, or undefined when the entry is of another kind or its body is invalid. */
   body<K extends KindName>(node: TraceNode, kind: K): BodyOf<K> | undefined {
     if (node.entry.kind !== kind) return undefined;
-    let valid = BODY_VALID.get(node.entry);
+    let valid = BODY_VALID.get(node.body);
     if (valid === undefined) {
-      valid =
-        kindSpec(kind) !== undefined &&
-        checkBody(kind, node.entry.body, { sealed: node.entry.sealed !== undefined }).ok;
-      BODY_VALID.set(node.entry, valid);
+      valid = kindSpec(kind) !== undefined && bodyValid(node);
+      BODY_VALID.set(node.body, valid);
     }
-    return valid ? (node.entry.body as unknown as BodyOf<K>) : undefined;
+    return valid ? (node.body as unknown as BodyOf<K>) : undefined;
+  }
+
+  /**
+   * The `fields` of `node` the reader cannot see: those missing from the body of an entry whose
+   * sealed section the reader could not open. Empty when every field is readable.
+   */
+  unreadable<K extends KindName>(
+    node: TraceNode,
+    kind: K,
+    fields: readonly (keyof BodyOf<K> & string)[],
+  ): string[] {
+    if (node.entry.kind !== kind || node.sealed !== 'closed') return [];
+    return fields.filter((f) => !(f in node.body));
   }
 
   /**

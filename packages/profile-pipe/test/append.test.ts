@@ -120,11 +120,27 @@ describe('structural checks refuse', () => {
     expect(d.refusals.map((r) => [r.code, r.field])).toEqual([['PIPE_ALIAS_INVALID', 'body.alias']]);
   });
 
-  it('restricted fields in an entry not classified restricted', () => {
+  it('restricted fields in plain, whatever the entry is classified', () => {
+    for (const classification of ['public', 'restricted'] as const) {
+      const d = refused(h, 'des-wang', 'DES' as never, SEGMENT, 'design.issued', designBody('WS'), {
+        refs: [{ object: PROJECT, rel: 'project' }],
+        classification,
+        inPlain: true,
+      });
+      expect(d.refusals.map((r) => [r.code, r.field])).toEqual([
+        ['PIPE_CLASSIFICATION', 'body.upstreamInvertM'],
+      ]);
+      expect(d.refusals[0]?.message).toMatch(
+        /^body\.upstreamInvertM, body\.downstreamInvertM are restricted and may travel only in the sealed section/,
+      );
+    }
+  });
+
+  it('nothing for the same fields sealed', () => {
     const d = refused(h, 'des-wang', 'DES' as never, SEGMENT, 'design.issued', designBody('WS'), {
       refs: [{ object: PROJECT, rel: 'project' }],
     });
-    expect(d.refusals.map((r) => r.code)).toEqual(['PIPE_CLASSIFICATION']);
+    expect(d.ok).toBe(true);
   });
 });
 

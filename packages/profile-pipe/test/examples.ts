@@ -1,7 +1,10 @@
-/** One realistic body per kind, taken from generated projects (and one hand-written). */
+/**
+ * One realistic body per kind, taken from generated projects (and one hand-written); the
+ * restricted fields the generator seals are read back with the owner's key, so each body is whole.
+ */
 import type { CborMap } from '@liuhen/core';
 import { KIND_NAMES } from '../src/index.ts';
-import { generateScenario, incidentScenario } from '../src/scenario/index.ts';
+import { generateScenario, incidentScenario, unsealedEntries } from '../src/scenario/index.ts';
 
 let cached: Map<string, CborMap> | undefined;
 
@@ -12,7 +15,9 @@ export function examples(): Map<string, CborMap> {
     generateScenario({ patrolsPerYear: 1 }),
     incidentScenario('road-collapse', { patrolsPerYear: 1 }),
   ]) {
-    for (const e of s.entries) if (!out.has(e.entry.kind)) out.set(e.entry.kind, e.entry.body);
+    for (const e of unsealedEntries(s)) {
+      if (!out.has(e.entry.kind)) out.set(e.entry.kind, { ...e.entry.body, ...e.unsealed });
+    }
   }
   out.set('om.risk-accepted', {
     reason: 'CIPP lining scheduled after the flood season',

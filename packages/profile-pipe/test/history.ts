@@ -7,6 +7,7 @@ import { appointmentBody, encodeGenesis, networkId, OPERATOR_APPOINTED, ORG_ROLE
 import { checkAppend, evaluate, objectId, operatorsFromLog } from '../src/index.ts';
 import type { Role } from '../src/roles.ts';
 import { type Cast, makeCast } from '../src/scenario/cast.ts';
+import { unsealedEntries } from '../src/scenario/readers.ts';
 import { Rng } from '../src/scenario/rng.ts';
 import { Writer } from '../src/scenario/writer.ts';
 
@@ -24,6 +25,7 @@ export interface AddOptions {
   readonly parents?: readonly Uint8Array[];
   readonly classification?: 'public' | 'internal' | 'restricted';
   readonly witnessDelay?: number;
+  readonly inPlain?: boolean;
 }
 
 export class History {
@@ -34,7 +36,7 @@ export class History {
   constructor() {
     this.cast = makeCast('history', T0);
     this.network = networkId(encodeGenesis(this.cast.genesis));
-    this.w = new Writer(this.network, new Rng(7));
+    this.w = new Writer(this.network, new Rng(7), this.cast.orgs);
   }
 
   get entries(): readonly SignedEntry[] {
@@ -62,6 +64,7 @@ export class History {
       ...(o.parents ? { parents: o.parents } : {}),
       ...(o.classification ? { classification: o.classification } : {}),
       ...(o.witnessDelay === undefined ? {} : { witnessDelay: o.witnessDelay }),
+      ...(o.inPlain ? { inPlain: true } : {}),
     });
   }
 
@@ -98,17 +101,33 @@ export class History {
     );
   }
 
-  /** Findings as `CODE@kind` for compact assertions. */
-  findings(asOf = T0 + 400 * DAY, options: { operators?: boolean; witnessed?: boolean } = {}) {
+  /** The entries as `org` reads them with its encryption key (sealed sections opened). */
+  unsealed(org = 'owner') {
+    return unsealedEntries({ entries: this.entries, orgs: this.cast.orgs }, org);
+  }
+
+  /** The whole evaluation; `reader`: an org whose key opens the sealed sections. */
+  evaluate(
+    asOf = T0 + 400 * DAY,
+    options: { operators?: boolean; witnessed?: boolean; reader?: string } = {},
+  ) {
     return evaluate({
-      entries: this.entries,
+      entries: options.reader === undefined ? this.entries : this.unsealed(options.reader),
       asOf,
       ...(options.witnessed ? { firstWitnessed: this.w.firstWitnessed } : {}),
       ...(options.operators ? { operators: this.operators() } : {}),
-    }).findings;
+    });
   }
 
-  codes(asOf?: number, options?: { operators?: boolean; witnessed?: boolean }): string[] {
+  /** Findings as `CODE@kind` for compact assertions. */
+  findings(
+    asOf = T0 + 400 * DAY,
+    options: { operators?: boolean; witnessed?: boolean; reader?: string } = {},
+  ) {
+    return this.evaluate(asOf, options).findings;
+  }
+
+  codes(asOf?: number, options?: { operators?: boolean; witnessed?: boolean; reader?: string }): string[] {
     return this.findings(asOf, options).map((f) => `${f.code}@${f.kind}`);
   }
 
@@ -194,4 +213,127 @@ export function designBody(utility: 'WS' | 'JS', extra: CborMap = {}): CborMap {
     designLifeYears: 50,
     ...extra,
   };
+}
+
+export const photo = (h: History, name = 'photo.jpg') => h.w.file(name, 'image/jpeg', name);
+
+/** A sewer segment built to the point before covering: trench, bottom, bedding, pipes, joints. */
+export function laidSewer(h: History, options: { joints?: number[]; attestTrench?: string[] } = {}) {
+  const { started, geotech, at } = startedProject(h);
+  h.add(
+    'qi-wu',
+    'QI',
+    SEGMENT,
+    'construction.trench-excavated',
+    at(10),
+    { chainage: [0, 48], widthM: 1.4, bottomDeviationMm: -5 },
+    { refs: [{ entry: started.id, rel: 'start-order' }] },
+  );
+  const bottom = h.add(
+    'se-feng',
+    'SE',
+    SEGMENT,
+    'inspection.trench-bottom',
+    at(11),
+    {
+      chainage: [0, 48],
+      soilClass: 'silty-clay',
+      matchesReport: true,
+      treatment: 'none',
+      conclusion: 'accepted',
+    },
+    { refs: [{ entry: geotech.id, rel: 'geotech' }] },
+  );
+  const attesting = options.attestTrench ?? ['own-chen:OWN', 'sur-li:SUR', 'des-wang:DES', 'pm-zhang:PM'];
+  for (const a of attesting) {
+    const [handle, role] = a.split(':') as [string, never];
+    h.attest(bottom, handle, role, at(11, 10));
+  }
+  const bedding = h.add('qi-wu', 'QI', SEGMENT, 'construction.bedding', at(11, 15), {
+    chainage: [0, 48],
+    type: 'sand',
+    thicknessMm: 150,
+    compactionPct: 93,
+  });
+  const batch = h.add('se-feng', 'SE', PROJECT, 'material.batch-accepted', at(8), {
+    batchNo: 'B1',
+    maker: 'maker',
+    material: 'hdpe',
+    dnMm: 500,
+    pipeClass: 'SN8',
+    quantityPieces: 10,
+    totalLengthM: 60,
+    certificateNo: 'C1',
+    samplingRequired: false,
+    conclusion: 'accepted',
+  });
+  const laid = h.add(
+    'qi-wu',
+    'QI',
+    SEGMENT,
+    'construction.pipe-laid',
+    at(12),
+    { chainage: [0, 48], batch: 'B1', dnMm: 500, axisOffsetMm: 5, invertDeviationMm: -3, stepMm: 1 },
+    { refs: [{ entry: batch.id, rel: 'batch' }] },
+  );
+  const joints = (options.joints ?? [6, 12, 18, 24, 30, 36, 42]).map((x, k) =>
+    h.add('qi-wu', 'QI', SEGMENT, 'construction.joint-made', at(12, 10) + k * 600_000, {
+      joint: `J${String(k + 1).padStart(2, '0')}`,
+      chainage: [x, x],
+      type: 'rubber-ring',
+      gasketChecked: true,
+    }),
+  );
+  return { at, bottom, bedding, batch, laid, joints, started };
+}
+
+export function accept(
+  h: History,
+  time: number,
+  chainage: [number, number],
+  options: { photo?: boolean; by?: string; capturedAt?: number } = {},
+) {
+  const files = options.photo === false ? [] : [photo(h)];
+  return h.add(
+    options.by ?? 'se-feng',
+    'SE',
+    SEGMENT,
+    'inspection.hidden-works-accepted',
+    time,
+    {
+      scope: 'joints',
+      chainage,
+      items: [
+        { item: 'invert', designValue: 3.4, measuredValue: 3.41, deviation: 0.01, unit: 'm', pass: true },
+      ],
+      passRatePct: 100,
+      conclusion: 'accepted',
+      evidence: files.map((f) => ({
+        attachment: toHex(f.sha256),
+        capturedAt: options.capturedAt ?? time - HOUR,
+        latDeg: 22.5,
+        lonDeg: 114,
+      })),
+    },
+    { attachments: files },
+  );
+}
+
+export function layer(
+  h: History,
+  object: string,
+  time: number,
+  n: number,
+  zone: string,
+  extra: Record<string, unknown> = {},
+) {
+  return h.add('qi-wu', 'QI', object, 'construction.backfill-layer', time, {
+    chainage: [0, 48],
+    layer: n,
+    zone,
+    liftMm: 200,
+    compactionPct: 94,
+    material: 'sand',
+    ...extra,
+  } as never);
 }

@@ -9,19 +9,20 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, RULES } from '../src/index.ts';
 import type { Person } from '../src/scenario/cast.ts';
 import {
+  accept,
   DAY,
   designBody,
   History,
   HOUR,
   id,
+  laidSewer,
+  layer,
   PROJECT,
   SEGMENT,
   startedProject,
   T0,
   WATER,
 } from './history.ts';
-
-const photo = (h: History, name = 'photo.jpg') => h.w.file(name, 'image/jpeg', name);
 
 /** Only the findings of `code`, as `entry kind` pairs. */
 function only(
@@ -31,127 +32,6 @@ function only(
   options?: { operators?: boolean; witnessed?: boolean },
 ) {
   return h.findings(asOf, options).filter((f) => f.code === code);
-}
-
-/** A sewer segment built to the point before covering: trench, bottom, bedding, pipes, joints. */
-function laidSewer(h: History, options: { joints?: number[]; attestTrench?: string[] } = {}) {
-  const { started, geotech, at } = startedProject(h);
-  h.add(
-    'qi-wu',
-    'QI',
-    SEGMENT,
-    'construction.trench-excavated',
-    at(10),
-    { chainage: [0, 48], widthM: 1.4, bottomDeviationMm: -5 },
-    { refs: [{ entry: started.id, rel: 'start-order' }] },
-  );
-  const bottom = h.add(
-    'se-feng',
-    'SE',
-    SEGMENT,
-    'inspection.trench-bottom',
-    at(11),
-    {
-      chainage: [0, 48],
-      soilClass: 'silty-clay',
-      matchesReport: true,
-      treatment: 'none',
-      conclusion: 'accepted',
-    },
-    { refs: [{ entry: geotech.id, rel: 'geotech' }] },
-  );
-  const attesting = options.attestTrench ?? ['own-chen:OWN', 'sur-li:SUR', 'des-wang:DES', 'pm-zhang:PM'];
-  for (const a of attesting) {
-    const [handle, role] = a.split(':') as [string, never];
-    h.attest(bottom, handle, role, at(11, 10));
-  }
-  const bedding = h.add('qi-wu', 'QI', SEGMENT, 'construction.bedding', at(11, 15), {
-    chainage: [0, 48],
-    type: 'sand',
-    thicknessMm: 150,
-    compactionPct: 93,
-  });
-  const batch = h.add('se-feng', 'SE', PROJECT, 'material.batch-accepted', at(8), {
-    batchNo: 'B1',
-    maker: 'maker',
-    material: 'hdpe',
-    dnMm: 500,
-    pipeClass: 'SN8',
-    quantityPieces: 10,
-    totalLengthM: 60,
-    certificateNo: 'C1',
-    samplingRequired: false,
-    conclusion: 'accepted',
-  });
-  const laid = h.add(
-    'qi-wu',
-    'QI',
-    SEGMENT,
-    'construction.pipe-laid',
-    at(12),
-    { chainage: [0, 48], batch: 'B1', dnMm: 500, axisOffsetMm: 5, invertDeviationMm: -3, stepMm: 1 },
-    { refs: [{ entry: batch.id, rel: 'batch' }] },
-  );
-  const joints = (options.joints ?? [6, 12, 18, 24, 30, 36, 42]).map((x, k) =>
-    h.add('qi-wu', 'QI', SEGMENT, 'construction.joint-made', at(12, 10) + k * 600_000, {
-      joint: `J${String(k + 1).padStart(2, '0')}`,
-      chainage: [x, x],
-      type: 'rubber-ring',
-      gasketChecked: true,
-    }),
-  );
-  return { at, bottom, bedding, batch, laid, joints, started };
-}
-
-function accept(
-  h: History,
-  time: number,
-  chainage: [number, number],
-  options: { photo?: boolean; by?: string; capturedAt?: number } = {},
-) {
-  const files = options.photo === false ? [] : [photo(h)];
-  return h.add(
-    options.by ?? 'se-feng',
-    'SE',
-    SEGMENT,
-    'inspection.hidden-works-accepted',
-    time,
-    {
-      scope: 'joints',
-      chainage,
-      items: [
-        { item: 'invert', designValue: 3.4, measuredValue: 3.41, deviation: 0.01, unit: 'm', pass: true },
-      ],
-      passRatePct: 100,
-      conclusion: 'accepted',
-      evidence: files.map((f) => ({
-        attachment: toHex(f.sha256),
-        capturedAt: options.capturedAt ?? time - HOUR,
-        latDeg: 22.5,
-        lonDeg: 114,
-      })),
-    },
-    { attachments: files },
-  );
-}
-
-function layer(
-  h: History,
-  object: string,
-  time: number,
-  n: number,
-  zone: string,
-  extra: Record<string, unknown> = {},
-) {
-  return h.add('qi-wu', 'QI', object, 'construction.backfill-layer', time, {
-    chainage: [0, 48],
-    layer: n,
-    zone,
-    liftMm: 200,
-    compactionPct: 94,
-    material: 'sand',
-    ...extra,
-  } as never);
 }
 
 describe('the rule catalogue', () => {
@@ -451,6 +331,68 @@ describe('P-ASBUILT', () => {
     );
     layer(h, WATER, at(22), 6, 'upper', { final: true });
     expect(only(h, 'P-ASBUILT').map((f) => f.entry)).toEqual([id(early)]);
+  });
+});
+
+describe('P-ASBUILT accuracy, sealed in the survey (a rule that needs restricted fields)', () => {
+  const survey = (h: History, time: number, planAccuracyMm: number, heightAccuracyMm: number) =>
+    h.add('geo-zhao', 'GEO', WATER, 'survey.as-built', time, {
+      points: [{ name: 'P1', xM: 2_493_100, yM: 497_200, zM: 3.2 }],
+      planAccuracyMm,
+      heightAccuracyMm,
+    });
+  const asBuiltOf = (h: History, reader?: string) => {
+    const r = h.evaluate(undefined, reader === undefined ? {} : { reader });
+    return {
+      findings: r.findings.filter((f) => f.code === 'P-ASBUILT'),
+      unchecked: r.unchecked.filter((u) => u.code === 'P-ASBUILT'),
+    };
+  };
+
+  it('is not checkable at this clearance for a reader who cannot open the survey, never passed', () => {
+    const h = new History();
+    const { at } = startedProject(h);
+    const poor = survey(h, at(21), 300, 150);
+    expect(poor.entry.sealed).toBeDefined();
+    expect(Object.keys(poor.entry.body)).not.toContain('planAccuracyMm');
+    // Without any key, and with the key of an org the survey is not sealed to (the lab).
+    for (const reader of [undefined, 'lab']) {
+      const { findings, unchecked } = asBuiltOf(h, reader);
+      expect(findings).toEqual([]);
+      expect(unchecked).toEqual([
+        {
+          code: 'P-ASBUILT',
+          entry: id(poor),
+          reason: `not checkable at this clearance: planAccuracyMm, heightAccuracyMm of survey.as-built ${id(poor).slice(0, 12)} are in its sealed section, which this reader cannot open`,
+        },
+      ]);
+    }
+  });
+
+  it('passes for a cleared reader when the unsealed accuracies meet CJJ 61', () => {
+    const h = new History();
+    const { at } = startedProject(h);
+    survey(h, at(21), 30, 20);
+    expect(asBuiltOf(h, 'owner')).toEqual({ findings: [], unchecked: [] });
+  });
+
+  it('fails for a cleared reader when they do not, against the survey', () => {
+    const h = new History();
+    const { at } = startedProject(h);
+    const poor = survey(h, at(21), 300, 20);
+    const { findings, unchecked } = asBuiltOf(h, 'supervision');
+    expect(unchecked).toEqual([]);
+    expect(findings.map((f) => [f.entry, f.severity])).toEqual([[id(poor), 'error']]);
+    expect(findings[0]?.message).toBe(
+      'the as-built survey is not accurate enough to locate the pipe: plan accuracy 300 mm (at most 50)',
+    );
+  });
+
+  it('never holds up the append: the node cannot open the survey', () => {
+    const h = new History();
+    const { at } = startedProject(h);
+    const d = h.append(survey(h, at(21), 300, 150));
+    expect(d).toEqual({ ok: true, refusals: [], flags: [] });
   });
 });
 

@@ -13,13 +13,15 @@ import {
   PRESET_NAMES,
   PRESETS,
   type Scenario,
+  unsealedEntries,
 } from '../src/scenario/index.ts';
 
 const FAST = { years: 22, patrolsPerYear: 1 } as const;
 
-function judge(s: Scenario) {
+/** As a reader cleared for restricted data sees it: the owner's key opens every sealed section. */
+function judge(s: Scenario, cleared = true) {
   return evaluate({
-    entries: s.entries,
+    entries: cleared ? unsealedEntries(s) : s.entries,
     asOf: s.asOf,
     firstWitnessed: s.firstWitnessed,
     operators: s.operators,
@@ -55,6 +57,29 @@ describe('the clean project', () => {
     expect(result.findings).toEqual([]);
     expect(result.unchecked).toEqual([]);
     expect(s.expected).toEqual([]);
+  });
+
+  it('seals every restricted field, and a reader without a key cannot check the as-built accuracies', () => {
+    const sealed = s.entries.filter((e) => e.entry.sealed !== undefined);
+    expect(new Set(sealed.map((e) => e.entry.kind))).toEqual(
+      new Set([
+        'design.issued',
+        'design.revised',
+        'construction.setting-out',
+        'construction.manhole-built',
+        'survey.as-built',
+      ]),
+    );
+    for (const e of sealed) expect(e.entry.classification).toBe('restricted');
+    const result = judge(s, false);
+    expect(result.findings).toEqual([]);
+    const surveys = s.entries.filter((e) => e.entry.kind === 'survey.as-built').map((e) => toHex(e.id));
+    expect(result.unchecked.map((u) => `${u.code}@${u.entry}`).sort()).toEqual(
+      surveys.map((id) => `P-ASBUILT@${id}`).sort(),
+    );
+    expect(result.unchecked[0]?.reason).toMatch(
+      /^not checkable at this clearance: planAccuracyMm, heightAccuracyMm of survey\.as-built [0-9a-f]{12} are in its sealed section/,
+    );
   });
 
   it('consists of real signed entries whose parents and cited entries come first', () => {

@@ -9,7 +9,8 @@
  *   cosignatures give the first-witnessed time) and the latest header, chained by consistency
  *   proofs in ascending size;
  * - the cosignatures held of those headers (all of them, or by default every one on the latest
- *   header and the earliest on each other: see `AssembleOptions.cosignatures`);
+ *   header and on the one covering the newest needed entry, and the earliest on each other: see
+ *   `AssembleOptions.cosignatures`);
  * then the governance actions up to the highest position a header claims, and attachments if asked.
  */
 import {
@@ -40,8 +41,10 @@ export interface AssembleOptions {
   /**
    * Which cosignatures to carry. `minimal` (the default): every one held on each log's latest
    * header, which establishes k-of-n coverage for every entry below it (the headers are chained by
-   * consistency proofs), and the earliest one on each other header, which fixes the first-witnessed
-   * time of the entries it covers. `all`: every cosignature held.
+   * consistency proofs); every one on the header covering the object's newest entry in that log,
+   * since a latest header cut moments ago may not be cosigned yet; and the earliest one on each
+   * other header, which fixes the first-witnessed time of the entries it covers. `all`: every
+   * cosignature held.
    */
   readonly cosignatures?: 'minimal' | 'all';
   /**
@@ -151,13 +154,14 @@ export async function assembleBundle(
     const latest = await source.latestHeader(org);
     if (latest !== undefined) notes.set(parseBlockHeader(latest).size, latest);
     const sizes = [...notes.keys()].sort((a, b) => a - b);
+    const newestCovering = Math.max(...covering.values());
     const checkpoints: BundleCheckpoint[] = [];
     for (const [i, size] of sizes.entries()) {
       const note = notes.get(size) as string;
       const header = parseBlockHeader(note);
       governanceUpTo = Math.max(governanceUpTo, header.governance.seq);
       const previous = sizes[i - 1];
-      const everyOne = options.cosignatures === 'all' || i === sizes.length - 1;
+      const everyOne = options.cosignatures === 'all' || i === sizes.length - 1 || size === newestCovering;
       checkpoints.push({
         note: withCosignatures(
           note,

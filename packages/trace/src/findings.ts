@@ -322,6 +322,20 @@ export const TRACE_RULES: readonly RuleInfo[] = [
     "An attachment's bytes do not have the SHA-256 or size the entry records.",
   ),
   rule(
+    'TRACE_SEALED_UNREADABLE',
+    'error',
+    'DESIGN §11; protocol §15.4',
+    'Sealed section does not open',
+    "The entry's signature covers a sealed section that its recipient cannot open: the ciphertext or its wrapped key does not authenticate (AEAD failure), or the section is malformed. The restricted fields it claims to hold are lost to every reader, and the rules that need them are not checkable.",
+  ),
+  rule(
+    'TRACE_SEALED_KEY',
+    'warning',
+    'DESIGN §11; protocol §15.4, §15.7',
+    "The reader's key does not open the sealed section",
+    "The inspector reads as an org that holds a wrapped key of the entry, but no encryption key it was given is the one wrapped to: the rules that need the sealed fields are not checkable at this clearance. Give the org's key in force when the entry was sealed (retired keys included).",
+  ),
+  rule(
     'TRACE_ATTACHMENT_MISSING',
     'info',
     'DESIGN §8 (optional blobs)',

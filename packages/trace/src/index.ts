@@ -32,6 +32,7 @@ export {
   type Severity,
   TRACE_RULES,
 } from './findings.ts';
+export { grantsOf } from './grants.ts';
 export {
   anchorFromGenesisFile,
   anchorFromNetworkId,
@@ -49,6 +50,7 @@ export type {
   ProfileHooks,
   ProfileReducer,
   ProfileTrace,
+  SealedStatus,
   TracedEntry,
 } from './profile.ts';
 export { hooksFromProfile, plainJson } from './profile-adapter.ts';
@@ -57,5 +59,6 @@ export { REPORT_FORMAT, type ReportEntry, type TraceReport, type Verdict } from 
 export type { LocatedEnvelope, TraceSource } from './source.ts';
 export { type Verification, type VerifyOptions, verifyBundle } from './verify.ts';
 export type { TrustAnchor } from './verify-governance.ts';
+export type { SealedReader } from './verify-sealed.ts';
 export { DEFAULT_LATE_RECORDING_MS, type LogCoverage } from './verify-witnessing.ts';
 export { type LogWitnessPolicy, type WitnessPolicy, witnessPolicyFor } from './witness-policy.ts';

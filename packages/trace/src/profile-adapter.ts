@@ -95,8 +95,13 @@ export function hooksFromProfile<State>(profile: Profile<State>): ProfileHooks<S
   }));
   const ruleOf = new Map(rules.map((r) => [r.code, r]));
   const stages = new Map(profile.kinds.map((k) => [k.kind, k.stage]));
+  // The sealed fields go with the entries the reader opened, so the rules judge what it can see.
   const inputs = (trace: ProfileTrace) => ({
-    entries: trace.evidence.map((t) => ({ id: t.id, entry: t.entry })),
+    entries: trace.evidence.map((t) => ({
+      id: t.id,
+      entry: t.entry,
+      ...(t.unsealed === undefined ? {} : { unsealed: t.unsealed }),
+    })),
     operators: operatorsOf(trace),
   });
   return {
@@ -123,13 +128,14 @@ export function hooksFromProfile<State>(profile: Profile<State>): ProfileHooks<S
         entry: f.entry,
         ...(f.related.length === 0 ? {} : { related: f.related }),
       }));
-      // A rule that could not be judged is never a pass: it is reported as not checkable.
+      // A rule that could not be judged is never a pass: it is reported as not checkable. A
+      // reason that says so itself ("not checkable at this clearance: …") is kept as it is.
       for (const u of evaluation.unchecked) {
         findings.push({
           code: u.code,
           severity: 'warning',
           clause: ruleOf.get(u.code)?.clause ?? '',
-          message: `not checkable: ${u.reason}`,
+          message: /^not checkable\b/.test(u.reason) ? u.reason : `not checkable: ${u.reason}`,
           ...(u.entry === undefined ? {} : { entry: u.entry }),
         });
       }

@@ -4,7 +4,7 @@
  * The pipe profile (packages/profile-pipe) satisfies this with its role table, rules, reducer and
  * accountability view; a road or bridge profile would do the same.
  */
-import type { Entry, JsonValue, OperatorIdentity } from '@liuhen/core';
+import type { CborMap, Entry, JsonValue, OperatorIdentity, RestrictedReason } from '@liuhen/core';
 import type { Appointment, Genesis, Party } from '@liuhen/governance';
 import type { RuleInfo, Severity } from './findings.ts';
 
@@ -30,6 +30,21 @@ export interface TracedEntry {
   readonly loggedAt?: number;
   /** Codes of the findings about this entry. */
   readonly findings: readonly string[];
+  /** For an entry with a sealed section: whether the reader opened it, and why not. */
+  readonly sealed?: SealedStatus;
+  /** The sealed fields, when the reader opened the section. */
+  readonly unsealed?: CborMap;
+}
+
+/** What became of an entry's sealed section for the verification's reader (DESIGN §11). */
+export interface SealedStatus {
+  readonly opened: boolean;
+  /** Why it stayed closed (core's `RestrictedReason`). */
+  readonly reason?: RestrictedReason;
+  /** The typed error code behind `reason`, e.g. SEAL_AEAD_FAILED. */
+  readonly code?: string;
+  /** The orgs holding a wrapped key: the section's and its valid grants'. */
+  readonly recipients: readonly string[];
 }
 
 /** The trace as the profile's hooks see it. */

@@ -5,7 +5,7 @@
 import { cborToJson, type JsonValue, sha256, toHex } from '@liuhen/core';
 import type { Bundle } from './bundle.ts';
 import { bySeverity, type Finding } from './findings.ts';
-import type { AccountabilityView, TracedEntry } from './profile.ts';
+import type { AccountabilityView, SealedStatus, TracedEntry } from './profile.ts';
 import type { LogCoverage, WitnessJudgement } from './verify-witnessing.ts';
 
 export const REPORT_FORMAT = 'liuhen-trace-report/1';
@@ -42,6 +42,12 @@ export interface ReportEntry {
   readonly late?: { readonly lagMs: number; readonly witnessed: boolean };
   /** Codes of the findings about this entry. */
   readonly findings: readonly string[];
+  /**
+   * The sealed section as the report's reader saw it: opened (with its fields), or restricted
+   * with the reason and code. The fields are restricted content: a report that holds them is
+   * as restricted as they are.
+   */
+  readonly sealed?: SealedStatus & { readonly fields?: JsonValue };
 }
 
 export interface TraceReport {
@@ -51,6 +57,8 @@ export interface TraceReport {
   readonly network: string;
   /** True when the genesis was checked against a trust anchor the inspector brought. */
   readonly anchored: boolean;
+  /** Who read the sealed sections, when the inspector was given a reader (DESIGN §11). */
+  readonly reader?: { readonly org?: string; readonly clearance: string };
   readonly profile: { readonly id: string; readonly checked: boolean };
   readonly asOf: number;
   readonly verdict: Verdict;
@@ -130,6 +138,14 @@ export function reportEntry(
     witnesses: t.witnesses,
     ...(late === undefined ? {} : { late }),
     findings: [...new Set(t.findings)],
+    ...(t.sealed === undefined
+      ? {}
+      : {
+          sealed: {
+            ...t.sealed,
+            ...(t.unsealed === undefined ? {} : { fields: cborToJson(t.unsealed) }),
+          },
+        }),
   };
 }
 

@@ -20,6 +20,7 @@ import type { EntryEvidence, LogEvidence, VerifyContext } from './verify-context
 import { checkFuture, verifyDag } from './verify-dag.ts';
 import { verifyEntries } from './verify-entries.ts';
 import { type TrustAnchor, verifyGovernance } from './verify-governance.ts';
+import { openSealed, type SealedReader, type SealedReading } from './verify-sealed.ts';
 import {
   coverageOf,
   judgeWitnessing,
@@ -36,6 +37,12 @@ export interface VerifyOptions {
   readonly anchor?: TrustAnchor;
   readonly profile?: ProfileHooks;
   readonly witnessPolicy?: WitnessPolicy;
+  /**
+   * Who reads the sealed sections (DESIGN §11): an org, a clearance and the org's X25519
+   * encryption keys. Without one, or without a key that opens a section, the profile's rules that
+   * need its fields report them as not checkable at this clearance. Integrity does not depend on it.
+   */
+  readonly reader?: SealedReader;
   /**
    * The time the trace is judged at, ms: cosignatures made later do not count, claims later are
    * in the future, unwitnessed entries are late once this far past their claim, and the profile's
@@ -57,7 +64,7 @@ export interface Verification {
   readonly trace: ProfileTrace | undefined;
 }
 
-function traced(e: EntryEvidence, w: Witnessing | undefined): TracedEntry {
+function traced(e: EntryEvidence, w: Witnessing | undefined, s: SealedReading | undefined): TracedEntry {
   return {
     id: e.id as Uint8Array,
     idHex: e.idHex as string,
@@ -71,6 +78,8 @@ function traced(e: EntryEvidence, w: Witnessing | undefined): TracedEntry {
     witnesses: w?.witnesses ?? [],
     ...(e.covering === undefined ? {} : { loggedAt: e.covering.time }),
     findings: e.findings,
+    ...(s === undefined ? {} : { sealed: s.status }),
+    ...(s?.unsealed === undefined ? {} : { unsealed: s.unsealed }),
   };
 }
 
@@ -161,10 +170,17 @@ export function verifyBundle(bundle: Bundle, options: VerifyOptions = {}): Verif
   }
   const judged = judgeWitnessing(ctx, dag.ordered, witnessing, coverage, asOf);
   const missingAttachments = verifyAttachments(ctx, dag.ordered, bundle.attachments);
+  const ownIds = new Set(dag.ordered);
+  const sealed = openSealed(
+    ctx,
+    [...dag.ordered, ...[...dag.byId.values()].filter((e) => !ownIds.has(e))],
+    options.reader,
+  );
 
-  const entries = dag.ordered.map((e) => traced(e, witnessing.get(e)));
+  const entries = dag.ordered.map((e) => traced(e, witnessing.get(e), sealed.get(e)));
   const tracedById = new Map<string, TracedEntry>();
-  for (const e of dag.byId.values()) tracedById.set(e.idHex as string, traced(e, witnessing.get(e)));
+  for (const e of dag.byId.values())
+    tracedById.set(e.idHex as string, traced(e, witnessing.get(e), sealed.get(e)));
   for (const t of entries) tracedById.set(t.idHex, t);
   const evidence = [...tracedById.values()].filter((t) => !t.entry.kind.startsWith('org.'));
   const trace: ProfileTrace = {
@@ -216,6 +232,14 @@ export function verifyBundle(bundle: Bundle, options: VerifyOptions = {}): Verif
     object: bundle.object,
     network: toHex(network),
     anchored: options.anchor !== undefined,
+    ...(options.reader === undefined
+      ? {}
+      : {
+          reader: {
+            ...(options.reader.org === undefined ? {} : { org: options.reader.org }),
+            clearance: options.reader.clearance,
+          },
+        }),
     profile: { id: genesis.profile, checked: profile !== undefined },
     asOf,
     verdict: verdictOf(sorted),

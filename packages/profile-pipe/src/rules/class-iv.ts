@@ -14,6 +14,7 @@ export const classIv: Rule = {
   onAppendReason:
     'A deadline is judged as time passes; the assessment itself is the record that starts the clock.',
   deadline: true,
+  reads: { 'om.condition-assessment': ['structuralClass'] },
   kinds: ['om.condition-assessment'],
   check: (ctx, node) => {
     const { trace } = ctx;

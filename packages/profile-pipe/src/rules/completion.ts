@@ -32,6 +32,18 @@ export const completion: Rule = {
   onAppendReason:
     'Completion acceptance is a legal act constituted by the signatures; without its conditions it is void, and refusing it keeps a false completion out of the record without losing any work done.',
   deadline: false,
+  reads: {
+    'acceptance.lot': ['result'],
+    'acceptance.subitem': ['code', 'result'],
+    'acceptance.subdivision': ['code', 'result'],
+    'design.issued': ['flow'],
+    'design.revised': ['flow'],
+    'test.closed-water': ['pass'],
+    'test.pressure': ['pass'],
+    'acceptance.pre-acceptance': ['result'],
+    'acceptance.party-report': ['party', 'conclusion'],
+    'archive.pre-accepted': ['opinion'],
+  },
   kinds: ['acceptance.completion'],
   check: ({ trace }, node) => {
     const permit = parseObjectId(node.entry.object)?.token;

@@ -19,6 +19,7 @@ export const contemporaneous: Rule = {
   onAppendReason:
     'A late record is still better than none; refusing it would push the record off the ledger, so it is kept and marked late.',
   deadline: false,
+  reads: {},
   check: (ctx, node) => {
     const claimed = node.entry.time;
     if (ctx.mode === 'append') {

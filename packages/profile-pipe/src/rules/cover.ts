@@ -19,6 +19,12 @@ export const cover: Rule = {
   onAppendReason:
     'The covering happened; it is the act the law forbids, and the record that it happened before acceptance is the evidence the ledger exists to keep.',
   deadline: false,
+  reads: {
+    'construction.bedding': ['chainage'],
+    'construction.backfill-layer': ['chainage'],
+    'construction.joint-made': ['chainage', 'joint'],
+    'inspection.hidden-works-accepted': ['chainage', 'conclusion'],
+  },
   kinds: ['construction.bedding', 'construction.backfill-layer'],
   check: ({ trace }, node) => {
     const range =

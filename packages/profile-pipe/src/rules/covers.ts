@@ -14,6 +14,7 @@ export const covers: Rule = {
   onAppendReason:
     'A deadline is judged as time passes; the patrol that found the hole must be recorded at once.',
   deadline: true,
+  reads: { 'om.patrol': ['observations'], 'om.cover-secured': ['action'] },
   kinds: ['om.patrol'],
   check: (ctx, node) => {
     const { trace } = ctx;

@@ -32,6 +32,7 @@ export const deadlines: Rule = {
   onAppendReason:
     'A deadline is judged as time passes, never when the entry that starts it is appended; a late filing must still be recorded.',
   deadline: true,
+  reads: { 'acceptance.completion': ['conclusion'], 'om.repair': ['changesPipe'] },
   kinds: ['acceptance.completion', 'lifecycle.decommissioned', 'om.repair', 'om.rehabilitation'],
   check: (ctx, node) => {
     if (ctx.mode === 'append') return undefined;

@@ -20,6 +20,7 @@ export const designChange: Rule = {
   onAppendReason:
     'A revision is a document whose approval and review arrive after it; the record must exist for them to cite, so it is kept and flagged until they do.',
   deadline: false,
+  reads: { 'design.revised': ['revisionNo', 'major'] },
   kinds: ['design.revised'],
   check: ({ trace, mode }, node) => {
     const body = trace.body(node, 'design.revised');

@@ -14,6 +14,7 @@ export const evidenceTime: Rule = {
   onAppendReason:
     'Good practice, and the capture time is the author’s own statement: worth showing, not worth refusing.',
   deadline: false,
+  reads: { 'inspection.hidden-works-accepted': ['evidence'] },
   kinds: ['inspection.hidden-works-accepted'],
   check: ({ trace }, node) => {
     const body = trace.body(node, 'inspection.hidden-works-accepted');

@@ -1,7 +1,7 @@
 /** Small shared pieces of rule logic: ranges, time arithmetic, designs in force, deadlines. */
 import type { Entry } from '@liuhen/core';
 import { parseObjectId } from '../ids.ts';
-import type { BodyOf } from '../kinds/index.ts';
+import type { BodyOf, KindName } from '../kinds/index.ts';
 import { iso } from '../time.ts';
 import type { TraceIndex, TraceNode } from '../trace-index.ts';
 import type { RuleContext, Violation } from './types.ts';
@@ -38,9 +38,12 @@ export function designInForce(
     ...trace.ancestors(node, 'design.revised', (d) => d.entry.object === node.entry.object),
   ];
   const latest = designs.sort((a, b) => b.index - a.index)[0];
-  return latest === undefined
-    ? undefined
-    : { node: latest, body: latest.entry.body as unknown as DesignBody };
+  return latest === undefined ? undefined : { node: latest, body: designBody(trace, latest) };
+}
+
+/** The body of a `design.issued` or `design.revised` node (the revision has the issue's fields). */
+function designBody(trace: TraceIndex, node: TraceNode): DesignBody {
+  return (trace.body(node, 'design.issued') ?? trace.body(node, 'design.revised')) as unknown as DesignBody;
 }
 
 /** The latest design of a segment anywhere in the trace. */
@@ -51,7 +54,7 @@ export function latestDesign(trace: TraceIndex, segment: string): DesignBody | u
       (n) => trace.body(n, 'design.issued') !== undefined || trace.body(n, 'design.revised') !== undefined,
     );
   const latest = designs[designs.length - 1];
-  return latest === undefined ? undefined : (latest.entry.body as unknown as DesignBody);
+  return latest === undefined ? undefined : designBody(trace, latest);
 }
 
 /** Segments of a project present in the trace: those whose design cites the project. */
@@ -97,6 +100,23 @@ export function deadline(
   if (ctx.asOf > dueAt)
     return { message: `${what} was due by ${iso(dueAt)} and is missing as of ${iso(ctx.asOf)}`, dueAt };
   return undefined;
+}
+
+/**
+ * The outcome of a rule that needs `fields` of `node` sealed away from this reader: not checkable
+ * at this clearance, never passed. Undefined when the reader sees them all.
+ */
+export function sealedAway<K extends KindName>(
+  trace: TraceIndex,
+  node: TraceNode,
+  kind: K,
+  fields: readonly (keyof BodyOf<K> & string)[],
+): { readonly unchecked: string } | undefined {
+  const hidden = trace.unreadable(node, kind, fields);
+  if (hidden.length === 0) return undefined;
+  return {
+    unchecked: `not checkable at this clearance: ${hidden.join(', ')} of ${short(node)} ${hidden.length === 1 ? 'is' : 'are'} in its sealed section, which this reader cannot open`,
+  };
 }
 
 /** Several violations of one rule on one entry, reported as one finding. */

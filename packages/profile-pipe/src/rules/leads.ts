@@ -89,5 +89,6 @@ export const leads: Rule = {
   onAppendReason:
     'A start order and a signature in a lead capacity are legal acts that the signature itself makes; without the appointment they have no force, and refusing them loses no record of work done.',
   deadline: false,
+  reads: { 'party.lead-appointed': ['party', 'name', 'licence'] },
   check: (ctx, node) => combine([startConditions(ctx, node), replacedLead(ctx, node)]),
 };

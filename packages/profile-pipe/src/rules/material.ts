@@ -14,6 +14,13 @@ export const material: Rule = {
   onAppendReason:
     'The pipe is in the ground whether or not the record is accepted; refusing the record would hide exactly what an inspector must see.',
   deadline: false,
+  reads: {
+    'construction.pipe-laid': ['batch'],
+    'material.batch-accepted': ['batchNo', 'conclusion', 'samplingRequired', 'material', 'dnMm'],
+    'material.sample-tested': ['batchNo', 'pass'],
+    'design.issued': ['material', 'dnMm'],
+    'design.revised': ['material', 'dnMm'],
+  },
   kinds: ['construction.pipe-laid'],
   check: ({ trace }, node) => {
     const body = trace.body(node, 'construction.pipe-laid');

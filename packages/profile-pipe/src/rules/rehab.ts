@@ -14,6 +14,7 @@ export const rehab: Rule = {
   onAppendReason:
     'The liner is installed whether or not the record is accepted; the flag shows it was designed blind.',
   deadline: false,
+  reads: {},
   kinds: ['om.rehabilitation'],
   check: ({ trace }, node) => {
     const cited = trace

@@ -19,6 +19,10 @@ export const separation: Rule = {
   onAppendReason:
     'Good practice; whether a role is held is already enforced on append by the governance authority check, and a conflict of duties is evidence to keep.',
   deadline: false,
+  reads: {
+    'inspection.hidden-works-accepted': ['chainage'],
+    'inspection.hidden-works-selfcheck': ['chainage'],
+  },
   check: ({ trace, operators }, node) => {
     const problems: string[] = [];
     const related = [];

@@ -16,6 +16,12 @@ export const service: Rule = {
   onAppendReason:
     'Handover is a legal act the signatures make; refusing it until the pipes are proven safe loses no record and keeps an untested pipe out of service.',
   deadline: false,
+  reads: {
+    'design.issued': ['utility'],
+    'design.revised': ['utility'],
+    'commissioning.flush-disinfect': ['pass'],
+    'test.closed-water': ['pass'],
+  },
   kinds: ['handover.to-operator'],
   check: ({ trace }, node) => {
     const segments = node.entry.object.startsWith('seg:')

@@ -16,6 +16,13 @@ export const testBeforeBackfill: Rule = {
   onAppend: 'flag',
   onAppendReason: 'The backfill is placed; the record shows the untested pipe was buried.',
   deadline: false,
+  reads: {
+    'construction.backfill-layer': ['chainage', 'layer', 'zone', 'jointsExposed'],
+    'design.issued': ['flow'],
+    'design.revised': ['flow'],
+    'test.closed-water': ['chainage', 'pass'],
+    'test.pressure': ['chainage', 'pass'],
+  },
   kinds: ['construction.backfill-layer'],
   check: ({ trace }, node) => {
     const body = trace.body(node, 'construction.backfill-layer');

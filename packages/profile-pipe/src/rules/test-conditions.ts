@@ -31,6 +31,18 @@ export const testConditions: Rule = {
   onAppendReason:
     'The test was run and its record is evidence either way; a test under bad conditions does not count, and the flag says so, but hiding the record would hide a possibly falsified test.',
   deadline: false,
+  reads: {
+    'test.pressure': [
+      'chainage',
+      'gaugeId',
+      'gaugeAccuracyClass',
+      'gaugeCalibratedAt',
+      'gaugeCalibrationExpiresAt',
+      'lengthM',
+      'readings',
+    ],
+    'construction.joint-made': ['chainage'],
+  },
   kinds: ['test.pressure'],
   check: ({ trace, mode }, node) => {
     const body = trace.body(node, 'test.pressure');

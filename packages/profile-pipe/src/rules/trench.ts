@@ -16,6 +16,7 @@ export const trench: Rule = {
   onAppendReason:
     'The bedding was placed; the record of it is the evidence that it was placed on an uninspected trench.',
   deadline: false,
+  reads: { 'construction.bedding': ['chainage'], 'inspection.trench-bottom': ['chainage', 'conclusion'] },
   kinds: ['construction.bedding'],
   check: ({ trace }, node) => {
     const body = trace.body(node, 'construction.bedding');

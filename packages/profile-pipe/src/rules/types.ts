@@ -1,5 +1,6 @@
 /** What a rule is and what it sees. */
 import type { FindingSeverity, RuleDescriptor } from '@liuhen/core';
+import type { BodyOf, KindName } from '../kinds/index.ts';
 import type { OperatorDirectory } from '../operators.ts';
 import type { TraceIndex, TraceNode } from '../trace-index.ts';
 
@@ -26,8 +27,17 @@ export interface Violation {
 
 export type Outcome = undefined | Violation | { readonly unchecked: string };
 
+/**
+ * The top-level body fields a rule reads, by kind: the fields it needs to judge. The catalogue
+ * prints them with their classification, and a rule that needs a restricted field reports
+ * "not checkable at this clearance" when the reader cannot open the sealed section holding it.
+ * A test watches every rule read bodies and fails on a field not declared here.
+ */
+export type FieldReads = { readonly [K in KindName]?: readonly (keyof BodyOf<K> & string)[] };
+
 export interface Rule extends RuleDescriptor {
   /** The kinds the rule judges; every kind when absent. */
   readonly kinds?: readonly string[];
+  readonly reads: FieldReads;
   check(ctx: RuleContext, node: TraceNode): Outcome;
 }

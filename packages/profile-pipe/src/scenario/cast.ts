@@ -4,7 +4,14 @@
  * archive, the utility, a CCTV firm and a repair contractor. Keys are derived from the seed, so
  * the same scenario always has the same keys and the same entry ids.
  */
-import { publicKeyFromSeed, sha256, toHex, utf8 } from '@liuhen/core';
+import {
+  type EncryptionKeyPair,
+  encryptionKeyPair,
+  publicKeyFromSeed,
+  sha256,
+  toHex,
+  utf8,
+} from '@liuhen/core';
 import {
   creditCodeCheckCharacter,
   DEFAULT_PARAMETERS,
@@ -22,6 +29,12 @@ export interface CastOrg {
   readonly parties: readonly Party[];
   readonly nodeSeed: Uint8Array;
   readonly nodeKey: Uint8Array;
+  /**
+   * The org's X25519 encryption key (sealed sections): the scenario seals restricted fields to
+   * it, and a test reads them back with it. Not published in the genesis; the scenario's
+   * governance log is empty.
+   */
+  readonly encryptionKey: EncryptionKeyPair;
 }
 
 export interface Person {
@@ -312,6 +325,7 @@ export function makeCast(label: string, start: number): Cast {
       parties,
       nodeSeed,
       nodeKey: publicKeyFromSeed(nodeSeed),
+      encryptionKey: encryptionKeyPair(seedOf(`${id} encryption`)),
     };
   });
   const ids = new Map<string, Uint8Array>();

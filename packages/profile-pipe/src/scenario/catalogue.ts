@@ -52,8 +52,8 @@ export const PRESETS = {
   'live-decommissioned-strike': {
     title: 'Excavation strikes a "decommissioned" pipe that is live',
     story:
-      'The last water main is recorded decommissioned, but the archive is never updated; its as-built survey was poor and it was renumbered in the census. Five years later an excavation strikes it; an emergency repair follows.',
-    expected: ['P-DEADLINES'],
+      'The last water main is recorded decommissioned, but the archive is never updated; its as-built survey was poor (a finding only a reader cleared for its sealed accuracies sees) and it was renumbered in the census. Five years later an excavation strikes it; an emergency repair follows.',
+    expected: ['P-DEADLINES', 'P-ASBUILT'],
   },
 } as const;
 

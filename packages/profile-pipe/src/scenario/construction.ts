@@ -84,7 +84,7 @@ function excavate(ctx: Ctx): void {
 function revise(ctx: Ctx): void {
   const { b, seg, day } = ctx;
   const design = seg.records.get('design') as SignedEntry;
-  const issued = design.entry.body as { upstreamInvertM: number };
+  const issued = b.w.bodyOf(design) as { upstreamInvertM: number };
   const revision = b.w.write({
     by: person(ctx, 'des-wang'),
     role: 'DES',
@@ -284,7 +284,7 @@ function accept(ctx: Ctx, labels: string[], time: number): SignedEntry {
   }));
   const sameHands = ctx.target && b.plant.has('P-SEPARATION');
   const design = seg.records.get('revision') ?? (seg.records.get('design') as SignedEntry);
-  const invert = (design.entry.body as { upstreamInvertM: number }).upstreamInvertM;
+  const invert = (b.w.bodyOf(design) as { upstreamInvertM: number }).upstreamInvertM;
   const measured = Math.round((invert + b.rng.int(-8, 8) / 1000) * 1000) / 1000;
   const entry = b.w.write({
     by: person(ctx, sameHands ? 'se-sun' : 'se-feng'),

@@ -209,7 +209,7 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
   const permit = `440306${yearOf.toISOString().slice(0, 10).replaceAll('-', '')}0101`;
   const partial = {
     rng,
-    w: new Writer(network, rng),
+    w: new Writer(network, rng, cast.orgs),
     cast,
     city: o.city,
     permit,

@@ -5,8 +5,9 @@
  * chosen time and what was known then, who answered for each stage, the findings with their
  * clauses, and the hashes that tie every statement to the evidence.
  */
-import type { JsonValue } from '@liuhen/core';
+import type { JsonValue, ViewReader } from '@liuhen/core';
 import type { Finding, KnownAt, ReportEntry, TraceReport } from '@liuhen/trace';
+import { describeReader, explanation, marker, type Restriction, recipientList } from './scoped.ts';
 import { keyValues, when } from './timeline.ts';
 
 export interface HtmlInput {
@@ -16,6 +17,12 @@ export interface HtmlInput {
   readonly at: number;
   readonly state: JsonValue;
   readonly known: KnownAt;
+  /** Who the report is for; the entries' bodies and the state are this reader's view (scoped.ts). */
+  readonly reader: ViewReader;
+  /** Entries whose content the reader does not wholly see, in causal order. */
+  readonly restrictions: readonly Restriction[];
+  /** Those of them folded into the state at T with content the state lacks. */
+  readonly missing: readonly Restriction[];
 }
 
 const escapes: Record<string, string> = {
@@ -35,12 +42,13 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bott
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}code,pre{font:12px/1.4 ui-monospace,monospace}pre{background:#f6f8fa;padding:8px;overflow:auto}
 .error{color:#cf222e}.warning{color:#9a6700}.info{color:#57606a}.muted{color:#57606a}
+.restricted{display:inline-block;border:1px solid #8250df;color:#6639ba;border-radius:4px;padding:0 4px;font-weight:600}
 svg text{font:11px system-ui,sans-serif}
 `;
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
-function figure(report: TraceReport, at: number): string {
+function figure(report: TraceReport, at: number, restricted: ReadonlyMap<string, Restriction>): string {
   const entries = report.entries;
   if (entries.length === 0) return '<p class="muted">No entries.</p>';
   const stages = [...new Set(entries.map((e) => e.stage))];
@@ -97,9 +105,10 @@ function figure(report: TraceReport, at: number): string {
   }
   const who = (e: ReportEntry) => e.operator?.name ?? e.role;
   for (const e of entries) {
+    const r = restricted.get(e.id);
     parts.push(
-      `<g class="entry" data-step="${e.step}"><circle cx="${x(e.time)}" cy="${y(e.stage)}" r="6" fill="${colour[severityOf(e)]}" stroke="#fff"/>` +
-        `<title>#${e.step} ${esc(e.kind)} — ${esc(who(e))} (${esc(e.role)}, ${esc(e.org)}) ${esc(when(e.time))}</title></g>`,
+      `<g class="entry" data-step="${e.step}"${r === undefined ? '' : ' data-restricted="true"'}><circle cx="${x(e.time)}" cy="${y(e.stage)}" r="6" fill="${colour[severityOf(e)]}" stroke="${r === undefined ? '#fff' : '#8250df'}"${r === undefined ? '' : ' stroke-width="2.5"'}/>` +
+        `<title>#${e.step} ${esc(e.kind)} — ${esc(who(e))} (${esc(e.role)}, ${esc(e.org)}) ${esc(when(e.time))}${r === undefined ? '' : ` — ${esc(marker(r))}`}</title></g>`,
     );
   }
   // Decades of entries crowd a lane: a label is drawn only where it overlaps none already drawn,
@@ -140,15 +149,38 @@ function findingRow(f: Finding, byId: ReadonlyMap<string, ReportEntry>): string 
   return `<tr><td class="${f.severity}">${f.severity}</td><td><code>${esc(f.code)}</code></td><td>${esc(f.clause)}</td><td>${esc(where)}</td><td>${esc(f.message)}</td></tr>`;
 }
 
+/** The restricted marker as the page shows it: never colour alone, always the words. */
+const badge = (r: Restriction) => `<span class="restricted">${esc(marker(r))}</span>`;
+
+function restrictedSection(input: HtmlInput): string {
+  const rows = input.restrictions
+    .map(
+      (r) =>
+        `<tr data-entry="${esc(r.entry)}"><td>${r.step}</td><td><code>${esc(r.kind)}</code></td><td>${badge(r)}</td><td>${esc(r.sealed === undefined ? '' : recipientList(r.sealed))}</td><td>${esc(explanation(r, input.reader))}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Restricted content</h2>
+<p>This report shows what a reader with ${esc(describeReader(input.reader))} may see (DESIGN §11). Integrity is checked for every entry whatever the reader sees.</p>
+${rows === '' ? '<p>None: the reader sees every field.</p>' : `<table id="restricted"><thead><tr><th>#</th><th>kind</th><th>marker</th><th>sealed to</th><th>why</th></tr></thead><tbody>${rows}</tbody></table>`}`;
+}
+
+function missingList(missing: readonly Restriction[]): string {
+  if (missing.length === 0) return '';
+  return `<p>Not in this state (restricted to this reader):</p><ul id="state-restricted">${missing
+    .map((r) => `<li>#${r.step} <code>${esc(r.kind)}</code> (${esc(when(r.time))}): ${badge(r)}</li>`)
+    .join('')}</ul>`;
+}
+
 export function renderHtml(input: HtmlInput): string {
   const { report, at, state, known } = input;
   const byId = new Map(report.entries.map((e) => [e.id, e]));
+  const restricted = new Map(input.restrictions.map((r) => [r.entry, r]));
   const rows = report.entries
     .map((e) => {
       const codes = report.findings
         .filter((f) => f.subject.entry === e.id)
         .map((f) => `${f.severity}: ${f.code}`);
-      return `<tr${e.time > at ? ' class="muted"' : ''}><td>${e.step}</td><td>${esc(when(e.time))}</td><td>${esc(e.stage)}</td><td>${esc(e.org)}</td><td>${esc(e.operator?.name ?? '')} (${esc(e.role)})</td><td><code>${esc(e.kind)}</code></td><td>${esc(keyValues(e, 80))}</td><td>${esc([...new Set(codes)].join(', '))}${e.late === undefined ? '' : ` <b class="warning">late +${(e.late.lagMs / 3_600_000).toFixed(1)}h</b>`}</td></tr>`;
+      return `<tr${e.time > at ? ' class="muted"' : ''}><td>${e.step}</td><td>${esc(when(e.time))}</td><td>${esc(e.stage)}</td><td>${esc(e.org)}</td><td>${esc(e.operator?.name ?? '')} (${esc(e.role)})</td><td><code>${esc(e.kind)}</code></td><td>${esc(keyValues(e, 80))}${restricted.has(e.id) ? ` ${badge(restricted.get(e.id) as Restriction)}` : ''}</td><td>${esc([...new Set(codes)].join(', '))}${e.late === undefined ? '' : ` <b class="warning">late +${(e.late.lagMs / 3_600_000).toFixed(1)}h</b>`}</td></tr>`;
     })
     .join('');
   const parties = report.accountability.stages
@@ -177,9 +209,10 @@ export function renderHtml(input: HtmlInput): string {
 <p><span class="verdict ${esc(report.verdict)}">${esc(report.verdict)}</span>
  ${report.summary.validEntries}/${report.summary.entries} entries valid · ${plural(report.summary.errors, 'error')} · ${plural(report.summary.warnings, 'warning')} ·
  profile ${esc(report.profile.id)}${report.profile.checked ? '' : ' (rules not checked)'} · network <code>${esc(report.network)}</code>${report.anchored ? '' : ' (not anchored)'} · as of ${esc(when(report.asOf))}</p>
-<h2>Timeline</h2>${figure(report, at)}
+<h2>Timeline</h2>${figure(report, at, restricted)}
 <table><thead><tr><th>#</th><th>time (UTC)</th><th>stage</th><th>org</th><th>person (role)</th><th>kind</th><th>key values</th><th>findings</th></tr></thead><tbody>${rows}</tbody></table>
-<h2>State at ${esc(when(at))}</h2><pre id="state">${esc(JSON.stringify(state, null, 2))}</pre>
+${restrictedSection(input)}
+<h2>State at ${esc(when(at))}</h2><pre id="state">${esc(JSON.stringify(state, null, 2))}</pre>${missingList(input.missing)}
 <h2>What was known at ${esc(when(at))}</h2>
 <p>${known.claimed.length} entries claim a time by then; ${known.witnessed.length} had been witnessed.</p>
 <p>Recorded only later (补录): ${list(known.recordedLater)}</p><p>Never witnessed: ${list(known.unwitnessed)}</p>

@@ -5,15 +5,24 @@
  * still shown, marked), 2 usage or environment error.
  */
 import { rename, writeFile } from 'node:fs/promises';
-import { leafHash, toHex } from '@liuhen/core';
+import { type Clearance, isClearance, leafHash, toHex, type ViewReader } from '@liuhen/core';
 import { decodeGenesis } from '@liuhen/governance';
 import { errorCode, parseTime, Replay, TraceError, verifyBundle } from '@liuhen/trace';
 import { Command, CommanderError } from 'commander';
 import { decode, loadAnchor, loadBundleBytes, UsageError } from './evidence.ts';
 import { renderHtml } from './html.ts';
 import { profileFor } from './profiles.ts';
+import { loadReaderKeys, type ReaderKeys } from './reader-keys.ts';
+import { missingFromState, scope } from './scoped.ts';
 import { walk } from './stepper.ts';
-import { renderChanges, renderKnown, renderState, renderTimeline, when } from './timeline.ts';
+import {
+  renderChanges,
+  renderKnown,
+  renderRestricted,
+  renderState,
+  renderTimeline,
+  when,
+} from './timeline.ts';
 
 const program = new Command('liuhen-replay')
   .description("Liuhen (留痕) incident replay: an object's verified history, step by step")
@@ -28,6 +37,18 @@ const program = new Command('liuhen-replay')
   .option('--step', 'walk the history one entry at a time, with what each changed')
   .option('--diff <range>', 'what changed between two steps, A..B (0 is before the first entry)')
   .option('--html <file>', 'write a self-contained HTML incident file')
+  .option('--org <id>', "the reader's org: sealed fields are shown only to an org holding a wrapped key")
+  .option(
+    '--clearance <level>',
+    'what the reader may see: public, internal (default, as an API token) or restricted',
+    'internal',
+  )
+  .option(
+    '--encryption-key <file>',
+    "an encryption key file of the reader's org (the node's keys/encryption/<key id>.json); repeat for retired keys",
+    (file: string, files: string[] = []) => [...files, file],
+  )
+  .option('--passphrase-file <file>', 'file holding the key passphrase (else LIUHEN_PASSPHRASE)')
   .option('--json', 'machine-readable output')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
@@ -50,7 +71,33 @@ function profileIdOf(genesis: Uint8Array): string {
   }
 }
 
-async function main(object: string, o: Record<string, string | boolean | undefined>): Promise<void> {
+type Options = Record<string, string | boolean | string[] | undefined>;
+
+/** Who reads: an org, a clearance and, for sealed fields, the org's keys (unlocked here). */
+async function readerOf(o: Options): Promise<{ reader: ViewReader; keys?: ReaderKeys }> {
+  const clearance = o.clearance;
+  if (!isClearance(clearance))
+    throw new UsageError(
+      'USAGE',
+      `--clearance wants public, internal or restricted, not ${String(clearance)}`,
+    );
+  const files = (o.encryptionKey as string[] | undefined) ?? [];
+  if (files.length > 0 && typeof o.org !== 'string')
+    throw new UsageError('USAGE', '--encryption-key needs --org: the org whose key it is');
+  const keys =
+    files.length === 0 ? undefined : await loadReaderKeys(files, o.passphraseFile as string | undefined);
+  return {
+    reader: {
+      clearance: clearance as Clearance,
+      ...(typeof o.org === 'string' ? { org: o.org } : {}),
+      ...(keys === undefined ? {} : { keys: keys.keys }),
+    },
+    ...(keys === undefined ? {} : { keys }),
+  };
+}
+
+async function main(object: string, o: Options): Promise<void> {
+  const { reader, keys } = await readerOf(o);
   const anchor = await loadAnchor(
     { genesis: o.genesis as string | undefined, networkId: o.networkId as string | undefined },
     false,
@@ -79,10 +126,14 @@ async function main(object: string, o: Record<string, string | boolean | undefin
     ...(profile === undefined ? {} : { profile }),
     asOf: Math.max(Date.now(), at ?? 0),
   });
-  const { report } = verification;
-  const replay = new Replay(verification, profile);
+  // Every view below (timeline, walk, state, JSON, HTML) shows and folds what the reader may see.
+  const scoped = scope(verification, reader, keys?.grantsOf);
+  const { report } = scoped.verification;
+  const restrictions = [...scoped.restrictions.values()];
+  const replay = new Replay(scoped.verification, profile);
   const moment = at ?? report.entries.reduce((m, e) => Math.max(m, e.firstWitnessed ?? e.time), 0);
   const atState = at === undefined ? undefined : replay.stateAt(at);
+  const missing = at === undefined ? [] : missingFromState(scoped, at);
   const known = replay.knownAt(moment);
   const diff = o.diff === undefined ? undefined : parseRange(o.diff as string, replay.steps.length);
   const changes = diff === undefined ? undefined : replay.diff(diff[0], diff[1]);
@@ -95,6 +146,9 @@ async function main(object: string, o: Record<string, string | boolean | undefin
       at: moment,
       state: (atState ?? replay.stateAt(moment)).state,
       known,
+      reader,
+      restrictions,
+      missing: missingFromState(scoped, moment),
     });
     try {
       await writeFile(`${o.html}.partial`, html);
@@ -112,9 +166,19 @@ async function main(object: string, o: Record<string, string | boolean | undefin
       JSON.stringify(
         {
           report,
+          reader: { org: reader.org ?? null, clearance: reader.clearance },
+          restricted: restrictions,
           ...(at === undefined || atState === undefined
             ? {}
-            : { at: { time: at, steps: atState.steps, state: atState.state, known } }),
+            : {
+                at: {
+                  time: at,
+                  steps: atState.steps,
+                  state: atState.state,
+                  known,
+                  missing: missing.map((r) => r.entry),
+                },
+              }),
           ...(steps === undefined ? {} : { steps }),
           ...(diff === undefined ? {} : { diff: { from: diff[0], to: diff[1], changes } }),
           ...(typeof o.html === 'string' ? { html: o.html } : {}),
@@ -124,11 +188,12 @@ async function main(object: string, o: Record<string, string | boolean | undefin
       ),
     );
   } else {
-    if (!o.step) console.log(renderTimeline(report, at));
-    if (o.step) await walk(replay, report.entries, report.findings);
+    if (!o.step) console.log(renderTimeline(report, at, scoped.restrictions));
+    if (o.step) await walk(replay, report.entries, report.findings, scoped.restrictions);
+    if (restrictions.length > 0) console.log(`\n${renderRestricted(restrictions, reader)}`);
     if (at !== undefined && atState !== undefined) {
       console.log(
-        `\n${renderState(`State at ${when(at)} (${atState.steps} of ${replay.steps.length} entries claim a time by then)`, atState.state)}`,
+        `\n${renderState(`State at ${when(at)} (${atState.steps} of ${replay.steps.length} entries claim a time by then)`, atState.state, missing)}`,
       );
       console.log(`\n${renderKnown(report, known)}`);
     }

@@ -2,8 +2,9 @@
  * The terminal views of a replay: the timeline (one line per entry: time, org, person and role,
  * kind, key values, findings), a state, what was known at a time, and a list of changes.
  */
-import type { JsonValue } from '@liuhen/core';
+import type { JsonValue, ViewReader } from '@liuhen/core';
 import type { Change, Finding, KnownAt, ReportEntry, TraceReport } from '@liuhen/trace';
+import { describeReader, explanation, marker, type Restriction } from './scoped.ts';
 
 export const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -39,7 +40,16 @@ export function marks(e: ReportEntry, findings: readonly Finding[]): string {
   return out.join('  ');
 }
 
-export function timelineLine(e: ReportEntry, findings: readonly Finding[]): string {
+/**
+ * One entry: step, time, org, person and role, kind, key values, findings, and — for an entry
+ * whose content the reader does not wholly see — the restricted marker, so a sealed section never
+ * reads as an entry without those fields.
+ */
+export function timelineLine(
+  e: ReportEntry,
+  findings: readonly Finding[],
+  restriction?: Restriction,
+): string {
   const person = `${e.operator?.name ?? e.signer.slice(0, 8)} (${e.role})`;
   return [
     pad(String(e.step).padStart(3), 4),
@@ -48,13 +58,19 @@ export function timelineLine(e: ReportEntry, findings: readonly Finding[]): stri
     pad(person, 16),
     pad(e.kind, 34),
     pad(keyValues(e), 48),
-    marks(e, findings),
+    [marks(e, findings), restriction === undefined ? '' : `[${marker(restriction)}]`]
+      .filter(Boolean)
+      .join('  '),
   ]
     .join(' ')
     .trimEnd();
 }
 
-export function renderTimeline(report: TraceReport, until?: number): string {
+export function renderTimeline(
+  report: TraceReport,
+  until?: number,
+  restrictions: ReadonlyMap<string, Restriction> = new Map(),
+): string {
   const lines = [
     `${report.object} — ${report.entries.length} entries, verdict ${report.verdict}`,
     `${pad('  #', 4)} ${pad('time (UTC)', 17)} ${pad('org', 12)} ${pad('person (role)', 16)} ${pad('kind', 34)} key values`,
@@ -70,17 +86,42 @@ export function renderTimeline(report: TraceReport, until?: number): string {
       stage = e.stage;
       lines.push(`  [${stage}]`);
     }
-    lines.push(timelineLine(e, report.findings));
+    lines.push(timelineLine(e, report.findings, restrictions.get(e.id)));
   }
   if (!marked) lines.push(`---- ${when(until as number)} ${'-'.repeat(60)}`);
   return lines.join('\n');
 }
 
-export function renderState(title: string, state: JsonValue): string {
-  return `${title}\n${JSON.stringify(state, null, 2)
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n')}`;
+/**
+ * A state, and below it what it lacks: the entries folded into it whose sealed or withheld fields
+ * the reader could not see (`missingFromState`), so an absent value reads as restricted, not as
+ * never recorded.
+ */
+export function renderState(title: string, state: JsonValue, missing: readonly Restriction[] = []): string {
+  const lines = [
+    title,
+    ...JSON.stringify(state, null, 2)
+      .split('\n')
+      .map((l) => `  ${l}`),
+  ];
+  if (missing.length > 0) {
+    lines.push('  not in this state (restricted to this reader):');
+    for (const r of missing) lines.push(`    #${r.step} ${r.kind} (${when(r.time)}): ${marker(r)}`);
+  }
+  return lines.join('\n');
+}
+
+/** Every entry whose content the reader does not wholly see: what, to whom, and why. */
+export function renderRestricted(restrictions: readonly Restriction[], reader: ViewReader): string {
+  return [
+    `Restricted content (reader: ${describeReader(reader)})`,
+    ...(restrictions.length === 0
+      ? ['  none: the reader sees every field']
+      : restrictions.flatMap((r) => [
+          `  #${r.step} ${r.kind}: ${marker(r)}`,
+          `    ${explanation(r, reader)}`,
+        ])),
+  ].join('\n');
 }
 
 export function renderKnown(report: TraceReport, known: KnownAt): string {

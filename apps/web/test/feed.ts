@@ -5,6 +5,7 @@
  * entries (with the project's entries and everything they cite) appended through the HTTP API
  * as a business system would. Claimed times are moved into the last day, in the same order, so
  * the one-org network (no witnesses to wait for) reports no late recording of its own making.
+ * Sealed sections are sealed again to the feed org (`FEED_ENCRYPTION_KEY`).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,10 +16,18 @@ import {
   buildEntry,
   type CborMap,
   type CborValue,
+  encryptionKeyPair,
   fromHex,
   publicKeyFromSeed,
+  type SignedEntry,
+  sealContext,
+  sealedReaders,
+  sealFields,
+  sha256,
   signEntry,
   toHex,
+  unsealEntry,
+  utf8,
 } from '@liuhen/core';
 import { appointmentBody, OPERATOR_APPOINTED, ORG_ROLE } from '@liuhen/governance';
 import { generateScenario } from '@liuhen/profile-pipe/scenario';
@@ -34,6 +43,14 @@ import {
 const ORG = 'shenzhen';
 
 const PARTIES = 'owner,survey,design,contractor,supervision,lab,review,qsa,archive,utility,inspection';
+
+/**
+ * The feed org's X25519 encryption key. The scenario seals restricted fields (as-built geometry,
+ * inverts) to its own orgs' keys, bound to its network; the feed opens each section with a
+ * recipient's key and seals the fields again to this key on the feed's network, as the org's node
+ * would, so the page gets real sealed sections it cannot read.
+ */
+export const FEED_ENCRYPTION_KEY = encryptionKeyPair(sha256(utf8('web inspector feed encryption')));
 
 export interface FedNode {
   readonly node: RunningNode;
@@ -99,6 +116,18 @@ function rehash(value: CborValue, blobs: ReadonlyMap<string, Attachment>): CborV
     ) as CborValue;
   }
   return value;
+}
+
+/** The scenario entry's sealed fields, opened with the key of an org it is sealed to. */
+function sealedFields(
+  e: SignedEntry,
+  orgs: readonly { readonly id: string; readonly encryptionKey: Parameters<typeof unsealEntry>[2] }[],
+): CborMap | undefined {
+  if (e.entry.sealed === undefined) return undefined;
+  const readers = sealedReaders(e.entry.sealed);
+  const reader = orgs.find((o) => readers.includes(o.id));
+  if (reader === undefined) throw new Error(`no scenario org can open ${toHex(e.id)}`);
+  return unsealEntry(e, reader.id, reader.encryptionKey);
 }
 
 async function call<T>(url: string, token: string, path: string, body: unknown, type = 'application/json') {
@@ -251,7 +280,21 @@ export async function feedNode(): Promise<FedNode> {
       attachments,
       classification: e.entry.classification,
     };
-    const signed = signEntry(buildEntry(draft), seeds.get(toHex(e.entry.signer)) as Uint8Array);
+    const fields = sealedFields(e, s.orgs);
+    const sealed =
+      fields === undefined
+        ? {}
+        : {
+            sealed: sealFields(
+              rehash(fields, blobs) as CborMap,
+              [{ org: ORG, publicKey: FEED_ENCRYPTION_KEY.publicKey }],
+              sealContext(draft),
+            ),
+          };
+    const signed = signEntry(
+      buildEntry({ ...draft, ...sealed }),
+      seeds.get(toHex(e.entry.signer)) as Uint8Array,
+    );
     await post(signed.envelope);
     ids.set(toHex(e.id), signed.id);
     appended.push({ id: toHex(signed.id), object: e.entry.object, kind: e.entry.kind });

@@ -4,7 +4,7 @@
  * validity is computed here from those bytes: @liuhen/trace's full verification through core's
  * portable (@noble/*) crypto, with the network id the person typed as the only trust anchor.
  */
-import { sha256, toHex } from '@liuhen/core';
+import { type EntryView, scopedView, sha256, toHex, type ViewReader } from '@liuhen/core';
 import { decodeGenesis } from '@liuhen/governance';
 import { OBJECT_TYPE_NAMES, OBJECT_TYPES, parseObjectId, pipeProfile } from '@liuhen/profile-pipe';
 import {
@@ -45,8 +45,17 @@ export interface Judged extends Loaded {
   readonly bundleHash: string;
   /** Attachment bytes by SHA-256 (hex), as the bundle carries them. */
   readonly attachments: ReadonlyMap<string, Uint8Array>;
+  /** Entry id (hex) → the entry as this page may show it (`PAGE_READER`). */
+  readonly views: ReadonlyMap<string, EntryView>;
   readonly millis: number;
 }
+
+/**
+ * Who reads on this page, for core's `scopedView` (the one rule the node's API follows too): no
+ * org and no decryption key, at `internal` clearance, a read token's default. It sees the plain
+ * fields every node holds; a sealed section is shown as restricted, with its recipients and why.
+ */
+export const PAGE_READER: ViewReader = { clearance: 'internal' };
 
 const PROFILES: Record<string, ProfileHooks> = { 'pipe/1': hooksFromProfile(pipeProfile) };
 
@@ -81,6 +90,7 @@ export function judge(loaded: Loaded, anchor: TrustAnchor | undefined, object?: 
     replay: new Replay(verification, profile),
     bundleHash: toHex(sha256(loaded.bytes)),
     attachments: new Map(loaded.bundle.attachments.map((a) => [toHex(a.sha256), a.data])),
+    views: new Map(verification.entries.map((t) => [t.idHex, scopedView(t, PAGE_READER)])),
     millis,
   };
 }

@@ -144,6 +144,27 @@ const en = {
   replayInvalid: 'Give a date and time.',
   bytes: (n: number) =>
     n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`,
+  restricted: {
+    heading: 'Sealed section',
+    status: 'Restricted: its fields are not shown on this page.',
+    sealedTo: 'Sealed to',
+    why: 'Why not shown',
+    viaGrant: 'by grant',
+    ciphertextLabel: 'Ciphertext',
+    ciphertext: (n: number) =>
+      `${n} bytes of ciphertext, covered by the entry’s signature and verified with it.`,
+    reason: {
+      clearance: 'not cleared: this page reads at internal clearance and holds no decryption key',
+      'not-recipient': 'the reader’s org holds no wrapped key',
+      'no-key': 'no decryption key was given',
+      'wrong-key': 'no key given matches a wrapped key',
+      unreadable: 'the section does not open: damaged or altered',
+    } as Record<string, string>,
+    marker: (what: string) => `Restricted: ${what}`,
+    sealedToOrgs: (orgs: string) => `sealed to ${orgs}`,
+    withheld: (fields: string, clearance: string) => `withheld above ${clearance} clearance: ${fields}`,
+    notInState: 'Not in this state (restricted)',
+  },
 };
 
 export type Strings = typeof en;
@@ -274,6 +295,26 @@ const zh: Strings = {
   stateHeading: '该时刻的状态',
   replayInvalid: '请给出日期和时间。',
   bytes: en.bytes,
+  restricted: {
+    heading: '密封部分',
+    status: '受限：本页不显示其字段。',
+    sealedTo: '加密给',
+    why: '不显示的原因',
+    viaGrant: '经授权',
+    ciphertextLabel: '密文',
+    ciphertext: (n) => `密文 ${n} 字节，受记录签名覆盖并已一并核验。`,
+    reason: {
+      clearance: '密级不足：本页按“内部”密级阅读，且没有解密密钥',
+      'not-recipient': '阅读单位没有被包裹的密钥',
+      'no-key': '未提供解密密钥',
+      'wrong-key': '所给密钥与包裹的密钥都不匹配',
+      unreadable: '密封部分无法打开：已损坏或被篡改',
+    },
+    marker: (what) => `受限：${what}`,
+    sealedToOrgs: (orgs) => `加密给 ${orgs}`,
+    withheld: (fields, clearance) => `高于“${clearance}”密级而未显示：${fields}`,
+    notInState: '此状态不含的内容（受限）',
+  },
 };
 
 export const STRINGS: Record<Lang, Strings> = { en, zh };

@@ -4,11 +4,12 @@
  * attachments and replay. Each is a function of the verified report and the page state; the page
  * re-renders them whole on every change, which at a few hundred entries costs less than a frame.
  */
-import { type JsonValue, sha256, toHex } from '@liuhen/core';
+import { type CborValue, cborToJson, type EntryView, type JsonValue, sha256, toHex } from '@liuhen/core';
 import { explainRule, type Finding, type ReportEntry, type TraceReport } from '@liuhen/trace';
 import { type Child, h, s } from './dom.ts';
 import type { Judged } from './evidence.ts';
 import type { Strings } from './i18n.ts';
+import { isRestricted, restrictedMark, sealedPanel, withheldNote } from './restricted.ts';
 
 export interface ViewState {
   readonly t: Strings;
@@ -64,10 +65,14 @@ export function statusOf(report: TraceReport, e: ReportEntry): EntryStatus {
   return about.some((f) => f.severity === 'warning') ? 'warn' : 'ok';
 }
 
-/** The entry's key values: the profile's summary, else its first scalar body fields. */
-export function keyValues(e: ReportEntry): string {
-  if (e.summary !== undefined) return e.summary;
-  const body = e.body as { [key: string]: JsonValue };
+/**
+ * The entry's key values: the profile's summary, else its first scalar body fields — of the body
+ * as the page may show it; where plain fields are withheld the summary (made from them) is not used.
+ */
+export function keyValues(e: ReportEntry, view?: EntryView): string {
+  const withheld = view !== undefined && view.withheld.length > 0;
+  if (e.summary !== undefined && !withheld) return e.summary;
+  const body = (withheld ? cborToJson(view.body as CborValue) : e.body) as { [key: string]: JsonValue };
   if (typeof body !== 'object' || body === null) return '';
   return Object.entries(body)
     .filter(([, v]) => v === null || typeof v !== 'object')
@@ -211,6 +216,7 @@ function entryButton(v: ViewState, e: ReportEntry, index: number, actions: ViewA
   ];
   const future = v.replayAt !== undefined && e.time > v.replayAt;
   const selected = v.selected === e.id || (v.selected === undefined && index === 0);
+  const view = v.judged.views.get(e.id);
   return h(
     'li',
     { class: future ? 'future' : undefined },
@@ -231,7 +237,7 @@ function entryButton(v: ViewState, e: ReportEntry, index: number, actions: ViewA
       h('span', { class: 'lane' }, e.stage),
       h('span', { class: 'kind' }, e.kind),
       h('span', { class: 'who' }, `${person(e)} · ${e.role} · ${e.org}`),
-      h('span', { class: 'values' }, keyValues(e)),
+      h('span', { class: 'values' }, keyValues(e, view), restrictedMark(t, view)),
       h(
         'span',
         { class: `badge ${status}` },
@@ -292,6 +298,7 @@ function detailView(v: ViewState, actions: ViewActions): HTMLElement {
         );
   };
   const about = findingsOf(r, e.id);
+  const view = v.judged.views.get(e.id);
   const row = (label: string, ...value: Child[]) => [h('dt', {}, label), h('dd', {}, ...value)];
   return h(
     'section',
@@ -356,7 +363,13 @@ function detailView(v: ViewState, actions: ViewActions): HTMLElement {
           ),
         ),
     h('h4', {}, t.field.body),
-    h('pre', { class: 'json' }, JSON.stringify(e.body, null, 2)),
+    h(
+      'pre',
+      { class: 'json' },
+      JSON.stringify(view === undefined ? e.body : cborToJson(view.body as CborValue), null, 2),
+    ),
+    view === undefined ? null : withheldNote(t, view),
+    view === undefined ? null : sealedPanel(t, view),
   );
 }
 
@@ -828,6 +841,11 @@ export function replayView(v: ViewState, actions: ViewActions): HTMLElement {
       : (() => {
           const { steps, state } = judged.replay.stateAt(at);
           const known = judged.replay.knownAt(at);
+          // The state is folded from what the page may see: say which entries it lacks content of.
+          const restrictedInState = r.entries.flatMap((e) => {
+            const view = judged.views.get(e.id);
+            return e.time <= at && isRestricted(view) ? [{ e, view }] : [];
+          });
           return [
             h('p', { id: 'replay-summary' }, t.replayAt(formatTime(at), steps, r.entries.length)),
             h('p', { id: 'replay-known' }, t.known(known.witnessed.length)),
@@ -841,6 +859,28 @@ export function replayView(v: ViewState, actions: ViewActions): HTMLElement {
               h('summary', {}, t.stateHeading),
               h('pre', { class: 'json', id: 'replay-state' }, JSON.stringify(state, null, 2)),
             ),
+            restrictedInState.length === 0
+              ? null
+              : [
+                  h('h3', {}, t.restricted.notInState),
+                  h(
+                    'ul',
+                    { id: 'replay-restricted' },
+                    restrictedInState.map(({ e, view }) =>
+                      h(
+                        'li',
+                        {},
+                        h(
+                          'button',
+                          { type: 'button', class: 'link', onclick: () => actions.select(e.id, true) },
+                          `#${e.step} ${e.kind}`,
+                        ),
+                        ' ',
+                        restrictedMark(t, view),
+                      ),
+                    ),
+                  ),
+                ],
           ];
         })();
   return h(

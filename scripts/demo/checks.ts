@@ -241,8 +241,10 @@ export async function classification(
     `  testing lab cannot read it: ${restricted.join(', ')} only as ciphertext${labView?.restricted ? ` (its node answers restricted: ${labView.code ?? labView.reason})` : ''}`,
   );
 
-  // The open-data export (issue 8), where the node has it.
+  // The open-data export (issue 8), where the node has it: once the utility's read audit, a new
+  // block on its log, is cosigned like the rest.
   let publicExport: SealedResult['publicExport'];
+  await untilWitnessed(lab, [...apis.keys()]);
   try {
     const exported = await lab.get<{ bundle: string; entries: unknown[] }>(
       `/v1/objects/${encodeURIComponent(project.incident)}/public`,
@@ -424,6 +426,28 @@ export async function equivocate(
     return { holders: [...holders], ms };
   } finally {
     await Promise.allSettled(hosts.map((h) => h.stop()));
+  }
+}
+
+/**
+ * Waits until `api`'s node holds the latest checkpoint of every department's log cosigned by
+ * every other department. A bundle carries all the cosignatures of only each log's latest
+ * checkpoint, so one assembled before they arrive shows the newest entries less witnessed than
+ * they are (TRACE_WITNESS_POLICY): the inspector and the export wait for this.
+ */
+export async function untilWitnessed(api: NodeApi, departments: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const status = await api.status();
+    const short = departments.filter((org) =>
+      departments.some((w) => w !== org && !(status.orgs?.[org]?.lastCosigners ?? []).includes(w)),
+    );
+    if (short.length === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `${status.org}'s node did not hold the latest checkpoints of ${short.join(', ')} cosigned by every other department within 180 s`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 

@@ -7,7 +7,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateScenario, type Scenario } from '@liuhen/profile-pipe/scenario';
 import { Holdings, NodeApi } from './api.ts';
-import { classification, equivocate, inspect, replayReport, tamper, type Verdict } from './checks.ts';
+import {
+  classification,
+  equivocate,
+  inspect,
+  replayReport,
+  tamper,
+  untilWitnessed,
+  type Verdict,
+} from './checks.ts';
 import { type FeedNode, feed, quantile } from './feed.ts';
 import { cleanUp, Daemon, freePort, stopAll } from './network.ts';
 import { buildProject, DEPARTMENTS, LATE_BY_MS } from './project.ts';
@@ -138,6 +146,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     );
 
     step("5. The inspector on every segment (from the testing lab's node, trusting only the network id)");
+    await untilWitnessed(apis.get('lab') as NodeApi, [...apis.keys()]);
     const verdicts: Verdict[] = [];
     for (const object of project.segments)
       verdicts.push(
@@ -199,9 +208,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       say(`    ${dept.id.padEnd(12)} ${(daemons.get(dept.id) as Daemon).url}/  (${dept.label})`);
     say(`  elapsed ${elapsed()}`);
     if (options.keep) {
-      say(`\nThe network stays up (data under ${s.base}); API tokens:`);
-      for (const d of s.departments) say(`  ${d.dept.id.padEnd(12)} ${d.token}`);
-      say('Ctrl-C to stop.');
+      say('\nThe network stays up for exploration: each node serves the web inspector at its URL above,');
+      say('and its API (curl -H "authorization: Bearer TOKEN" URL/v1/status) with its token:');
+      for (const d of s.departments)
+        say(`  ${d.dept.id.padEnd(12)} token ${d.token}  pid ${(daemons.get(d.dept.id) as Daemon).pid}`);
+      say(`Data under ${s.base} (removed on stop, except reports/).`);
+      say(bold('Press Ctrl-C to stop the network.'));
       options.state.waiting = true;
       await options.interrupted;
     }

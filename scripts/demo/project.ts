@@ -29,7 +29,7 @@ import {
   toHex,
 } from '@liuhen/core';
 import { KIND_DESCRIPTORS } from '@liuhen/profile-pipe';
-import type { Scenario } from '@liuhen/profile-pipe/scenario';
+import { type Scenario, unsealedEntries } from '@liuhen/profile-pipe/scenario';
 
 export interface Department {
   readonly id: string;
@@ -145,6 +145,11 @@ export function buildProject(
   utilityKey: { org: string; publicKey: Uint8Array },
 ): DemoProject {
   const source = scenario.entries;
+  // The generator seals restricted fields to its own cast's keys; the demo's departments seal
+  // them again to theirs, so it starts from the bodies as the generator's owner reads them.
+  const bodies = unsealedEntries(scenario).map(
+    (e): CborMap => (e.unsealed === undefined ? e.entry.body : { ...e.entry.body, ...e.unsealed }),
+  );
   const index = new Map(source.map((e, i) => [hexOf(e.id), i]));
   const incident = scenario.expected[0]?.object ?? (scenario.segments[0] as string);
 
@@ -250,7 +255,7 @@ export function buildProject(
     const refs: EntryRef[] = e.entry.refs.map((r) =>
       'entry' in r ? { ...r, entry: fromHexId(ids.get(hexOf(r.entry)) as string) } : r,
     );
-    let body = remapBody(e.entry.body, ids) as CborMap;
+    let body = remapBody(bodies[i] as CborMap, ids) as CborMap;
     const draft = {
       network,
       org,

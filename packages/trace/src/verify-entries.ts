@@ -40,7 +40,19 @@ function subjectOf(log: BundleLog, e: EntryEvidence): FindingSubject {
   };
 }
 
+/**
+ * The size limit an entry was judged by when its block was cut: `maxEntryBytes` at the covering
+ * header's governance position, so a later `parameter.set` changes no earlier verdict. Without a
+ * covering header (reported elsewhere), the limit in force.
+ */
+function entryLimit(ctx: VerifyContext, covering: BlockHeader | undefined): number {
+  const g = covering?.governance.seq;
+  if (g === undefined || g > ctx.governance.seq) return ctx.maxEntryBytes;
+  return ctx.governance.parametersAt(g).maxEntryBytes;
+}
+
 function open(ctx: VerifyContext, log: BundleLog, e: EntryEvidence): void {
+  const maxBytes = entryLimit(ctx, e.covering);
   const subject = (): FindingSubject => subjectOf(log, e);
   const unreadable = (error: unknown) =>
     addFinding(
@@ -58,7 +70,7 @@ function open(ctx: VerifyContext, log: BundleLog, e: EntryEvidence): void {
   let entryBytes: Uint8Array;
   let signature: Uint8Array;
   try {
-    ({ entryBytes, signature } = decodeEnvelope(e.envelope, ctx.maxEntryBytes));
+    ({ entryBytes, signature } = decodeEnvelope(e.envelope, maxBytes));
   } catch (error) {
     unreadable(error);
     return;
@@ -66,7 +78,7 @@ function open(ctx: VerifyContext, log: BundleLog, e: EntryEvidence): void {
   e.id = entryId(entryBytes);
   e.idHex = toHex(e.id);
   try {
-    e.entry = decodeEntry(entryBytes, { maxBytes: ctx.maxEntryBytes });
+    e.entry = decodeEntry(entryBytes, { maxBytes });
   } catch (error) {
     unreadable(error);
     return;
@@ -191,11 +203,11 @@ export function verifyEntries(
       authorized: false,
       findings: [],
     };
-    open(ctx, log, e);
-    include(ctx, log, e, raw.proof, checkpoints);
     // The block that first holds the entry bounds its time and fixes its governance position.
     const covering = coveringCheckpoint(checkpoints, e.index);
     if (covering !== undefined) e.covering = covering;
+    open(ctx, log, e);
+    include(ctx, log, e, raw.proof, checkpoints);
     return e;
   });
 }

@@ -99,17 +99,25 @@ export class Network {
     this.position = { seq: 0, hash: this.ledger.network };
   }
 
-  /** Governance action 1, signed by two of the three authorities: the lab also inspects. */
-  govern(time: number): void {
+  /**
+   * The next governance action, signed by two of the three authorities; by default the lab also
+   * inspects.
+   */
+  govern(
+    time: number,
+    change: { type: string; body: CborMap } = {
+      type: ORG_SET_PARTIES,
+      body: { org: 'lab', parties: ['lab', 'inspection'] },
+    },
+  ): void {
     const proposed = proposeAction({
       version: 1,
       network: this.network,
       seq: this.position.seq + 1,
       previous: this.position.hash,
       time,
-      type: ORG_SET_PARTIES,
-      body: { org: 'lab', parties: ['lab', 'inspection'] },
-    });
+      ...change,
+    } as never);
     const signed = signAction(signAction(proposed, seedOf('authority 1')), seedOf('authority 3'));
     this.ledger.governanceActions.push(encodeSignedAction(signed));
     this.position = { seq: signed.action.seq, hash: signed.hash };

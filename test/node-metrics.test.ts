@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGossipBlock, replicationTopics } from '../packages/net/src/index.ts';
+import { NodeMetrics } from '../packages/node/src/index.ts';
 import { api, networkOf } from '../scripts/lib/node-process.ts';
 import { appendJoints } from './helpers/appends.ts';
 import { request } from './helpers/http.ts';
@@ -55,6 +56,24 @@ async function scrape(org: string): Promise<Sample[]> {
   expect(response.headers.get('content-type')).toContain('text/plain');
   return parse(new TextDecoder().decode(response.bytes));
 }
+
+describe('peer faults in the metrics', () => {
+  it('every misbehaviour event counts, by its reason code', async () => {
+    const metrics = new NodeMetrics({ org: 'water', defaultMetrics: false });
+    const blobs = new EventTarget();
+    metrics.countPeerFaults(blobs);
+    const fault = (code: string) =>
+      blobs.dispatchEvent(new CustomEvent('misbehaviour', { detail: { peer: 'p', code, detail: '' } }));
+    fault('NET_BLOB_INVALID');
+    fault('NET_BLOB_INVALID');
+    fault('NET_MESSAGE_MALFORMED');
+    const samples = parse(await metrics.text());
+    const failures = (code: string) =>
+      value(samples, 'liuhen_verification_failures_total', { source: 'peer', code });
+    expect(failures('NET_BLOB_INVALID')).toBe(2);
+    expect(failures('NET_MESSAGE_MALFORMED')).toBe(1);
+  });
+});
 
 describe('Prometheus metrics of a running node', () => {
   beforeAll(async () => {
@@ -169,7 +188,7 @@ describe('Prometheus metrics of a running node', () => {
     });
   }, 180_000);
 
-  it('sync lag and fraud proofs move when a member runs ahead, then signs two histories', async () => {
+  it('sync lag, refused blocks and fraud proofs move when a member runs ahead, sends a forged block, then signs two histories', async () => {
     const dir = net.prepared('water').dir;
     const { networkId } = networkOf(dir);
     const topics = replicationTopics(networkId);
@@ -193,6 +212,19 @@ describe('Prometheus metrics of a running node', () => {
     const afterFirst = log.state;
     const second = log.append(log.records(2));
     const third = log.append(log.records(2));
+    // The second block with one entry swapped for another validly signed one: the header verifies,
+    // the block does not. Water refuses it, and counts the refusal by its reason.
+    const refusal = { source: 'peer', code: 'BLOCK_ROOT_MISMATCH' };
+    const refusedBefore = value(await scrape('water'), 'liuhen_verification_failures_total', refusal) ?? 0;
+    await publish({
+      header: second.header,
+      envelopes: [second.envelopes[0] as Uint8Array, ...log.records(1, 'swapped')],
+    });
+    await eventually('the refused block counted', async () => {
+      const now = value(await scrape('water'), 'liuhen_verification_failures_total', refusal) ?? 0;
+      return now === refusedBefore + 1 ? undefined : `refusals ${now}`;
+    });
+    expect((await net.status('water')).orgs.eve?.height).toBe(1);
     // Only the third block: water now knows eve's log is longer than what it holds.
     await publish(third);
     await eventually('a lag behind eve', async () => {

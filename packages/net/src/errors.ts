@@ -12,11 +12,15 @@ export const NET_ERROR_CODES = {
   NET_DIAL_FAILED: 'the peer could not be reached, refused the connection, or does not speak the protocol',
   NET_TIMEOUT: 'the request did not complete in time',
   NET_BUSY: 'the peer has too many requests of this protocol in flight',
+  NET_PEER_BUSY:
+    'the peer is already answering as many requests of this protocol from this node as it answers one peer at once',
   NET_REMOTE_ERROR: 'the peer answered the request with an error',
   NET_MESSAGE_MALFORMED:
     'a replication message is not the deterministic CBOR of its schema, or exceeds its limits',
   NET_SYNC_INVALID: 'a sync response does not match its request or carries a block that does not verify',
   NET_ORG_UNKNOWN: 'the org is not a member of the network',
+  NET_NETWORK_MISMATCH: 'a block, checkpoint or fraud proof names another network',
+  NET_BLOCK_INVALID: 'a block or header is not one its org may sign',
   NET_ORG_FROZEN: "the org's log is frozen by a fraud proof",
   NET_BLOB_NOT_FOUND: 'the peer does not hold the blob',
   NET_BLOB_INVALID: 'a blob response does not hash to the SHA-256 that was asked for',

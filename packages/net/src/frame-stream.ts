@@ -11,8 +11,10 @@
  * - reading: frames above `maxFrameBytes` are refused from their length prefix alone; the reader
  *   pauses the stream when more than `highWaterBytes` are buffered but unread (yamux then stops
  *   granting window and the sender blocks) and resumes below half of it;
- * - writing: `stream.send()` returns false when the write buffer is full, and the writer then
- *   awaits `stream.onDrain()` before the next frame.
+ * - writing: after each frame the writer waits until at most `WRITE_HIGH_WATER_BYTES` of the
+ *   stream's data are still unsent (held in its write buffer because the muxer has no window), so
+ *   a responder produces its next frame only when the reader has taken the previous ones, and a
+ *   stalled reader costs the writer at most that mark plus one frame.
  */
 import type { Stream } from '@libp2p/interface';
 import { type LengthPrefixedStream, lpStream } from '@libp2p/utils';
@@ -30,6 +32,11 @@ export const MAX_FRAME_BYTES_LIMIT = 16 * 1024 * 1024;
  * most one window, so it bounds what piles up in the stream's own read buffer (4 MiB limit).
  */
 export const STREAM_WINDOW_BYTES = 2 * 1024 * 1024;
+/**
+ * Unsent bytes a writer leaves in a stream's write buffer before it waits for the muxer to take
+ * them. What a stalled reader pins in the writer is this plus the frame being written.
+ */
+export const WRITE_HIGH_WATER_BYTES = 256 * 1024;
 const MAX_ERROR_TEXT = 512;
 
 export type Frame =
@@ -153,19 +160,49 @@ export class FrameStream {
   }
 
   async #write(type: number, payload: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
-    const head = new Uint8Array([...encodeVarint(payload.byteLength + 1), type]);
-    this.stream.send(head);
-    const roomForMore =
-      payload.byteLength === 0 ? !this.stream.writableNeedsDrain : this.stream.send(payload);
-    if (!roomForMore) {
-      try {
-        await this.stream.onDrain(signal === undefined ? {} : { signal });
-      } catch (err) {
-        if (signal?.aborted === true) throw timeoutOrAbort(signal);
-        throw new NetError('NET_STREAM_FAILED', errorName(err) || undefined, { cause: err });
-      }
+    if (this.stream.writeStatus !== 'writable')
+      throw new NetError('NET_STREAM_FAILED', `the stream is ${this.stream.writeStatus} for writing`);
+    this.stream.send(new Uint8Array([...encodeVarint(payload.byteLength + 1), type]));
+    if (payload.byteLength > 0) this.stream.send(payload);
+    await this.#unsentBelowHighWater(signal);
+  }
+
+  /**
+   * Not `stream.onDrain()`: in @libp2p/utils 7.4 its promise is created once and, resolved by the
+   * first 'drain', stays resolved, so every later wait returns at once and the write buffer takes
+   * whole responses (test/back-pressure.test.ts: a stalled 16 MiB response went in whole). And
+   * 'drain' fires on every window update and every muxer drain, however little it lets through.
+   * So the writer watches the write buffer itself, re-checking after each event that may have
+   * moved it.
+   */
+  async #unsentBelowHighWater(signal: AbortSignal | undefined): Promise<void> {
+    const stream = this.stream;
+    while (stream.writeBufferLength > WRITE_HIGH_WATER_BYTES) {
+      if (stream.writeStatus !== 'writable')
+        throw new NetError('NET_STREAM_FAILED', `the stream is ${stream.writeStatus} for writing`);
+      await writeProgress(stream, signal);
     }
   }
+}
+
+/**
+ * Resolves after the stream's next 'drain', 'idle' or 'close', once the stream's own reaction to it
+ * (sending what the new window allows, queued as a microtask) has run; rejects when `signal` aborts.
+ */
+function writeProgress(stream: Stream, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted === true) return Promise.reject(timeoutOrAbort(signal));
+  return new Promise((resolve, reject) => {
+    const events = ['drain', 'idle', 'close'] as const;
+    const settle = (outcome: () => void) => {
+      for (const type of events) stream.removeEventListener(type, onEvent);
+      signal?.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const onEvent = () => settle(() => setImmediate(resolve));
+    const onAbort = () => settle(() => reject(timeoutOrAbort(signal as AbortSignal)));
+    for (const type of events) stream.addEventListener(type, onEvent);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** A deadline signal (AbortSignal.timeout) surfaces as NET_TIMEOUT, a caller's abort as itself. */

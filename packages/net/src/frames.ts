@@ -13,7 +13,9 @@
  * - `deadlineMs` (optional): a bound on the whole exchange, for callers that want one;
  * - `maxInFlight`: inbound requests of one protocol being answered at once, host-wide; one more
  *   is answered NET_BUSY at once (libp2p's own per-connection `maxInboundStreams` is set just
- *   above it, so over-eager peers get the explicit answer rather than a stream reset).
+ *   above it, so over-eager peers get the explicit answer rather than a stream reset);
+ * - `maxInFlightPerPeer` (optional): the same for one peer, answered NET_PEER_BUSY, before the
+ *   host-wide count, so one peer cannot take every slot (nor the memory each one may hold).
  */
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
@@ -25,6 +27,7 @@ import {
   isNetErrorCode,
   timeoutOrAbort,
 } from './frame-stream.ts';
+import { PeerSlots, type ReleaseSlot } from './peer-slots.ts';
 
 export interface FrameLimits {
   /** Largest DATA payload accepted or sent, bytes (default 1 MiB). */
@@ -38,6 +41,8 @@ export interface FrameLimits {
 export interface ServeOptions extends FrameLimits {
   /** Requests of this protocol answered at once, host-wide (default 16). */
   readonly maxInFlight?: number;
+  /** Requests of this protocol answered at once for one peer (default: only `maxInFlight` applies). */
+  readonly maxInFlightPerPeer?: number;
   /**
    * Called when a peer's request is not a well-formed frame (NET_FRAME_TOO_LARGE,
    * NET_FRAME_MALFORMED): something only a misbehaving peer sends. A request cut short
@@ -82,6 +87,8 @@ export async function serveRequests(
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const perPeer =
+    options.maxInFlightPerPeer === undefined ? undefined : new PeerSlots(options.maxInFlightPerPeer);
   let inFlight = 0;
 
   const answer = async (stream: Stream, connection: Connection): Promise<void> => {
@@ -100,12 +107,16 @@ export async function serveRequests(
         : [idle.signal, gone.signal, AbortSignal.timeout(options.deadlineMs)],
     );
     const frames = new FrameStream(stream, maxFrameBytes);
-    if (inFlight >= maxInFlight) {
+    const refuse = async (error: NetError, release?: ReleaseSlot): Promise<void> => {
+      release?.();
       idle.arm();
-      await reportAndClose(frames, new NetError('NET_BUSY'), signal);
+      await reportAndClose(frames, error, signal);
       idle.stop();
-      return;
-    }
+    };
+    const releasePeerSlot = perPeer?.tryTake(connection.remotePeer.toString());
+    if (perPeer !== undefined && releasePeerSlot === undefined)
+      return refuse(new NetError('NET_PEER_BUSY', `at most ${perPeer.limit} at once per peer`));
+    if (inFlight >= maxInFlight) return refuse(new NetError('NET_BUSY'), releasePeerSlot);
     inFlight++;
     idle.arm();
     try {
@@ -132,6 +143,7 @@ export async function serveRequests(
     } finally {
       idle.stop();
       inFlight--;
+      releasePeerSlot?.();
     }
   };
 
@@ -150,17 +162,10 @@ async function respond(
 ): Promise<void> {
   const iterator: Iterator<Uint8Array> | AsyncIterator<Uint8Array> =
     Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : frames[Symbol.iterator]();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(timeoutOrAbort(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  aborted.catch(() => undefined);
   let done = false;
   try {
     while (true) {
-      if (signal.aborted) throw timeoutOrAbort(signal);
-      const step = await Promise.race([iterator.next(), aborted]);
+      const step = await untilAborted(Promise.resolve(iterator.next()), signal);
       if (step.done === true) {
         done = true;
         return;
@@ -170,10 +175,33 @@ async function respond(
       idle.arm();
     }
   } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
     // Let a generator run its own `finally`; never wait for it.
     if (!done) Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts. Not `Promise.race` with one promise that
+ * waits for the abort: every race adds a reaction to that promise, which holds the race's result
+ * until it settles, so a response raced frame by frame against it kept every frame it had sent
+ * until the response ended (16 MiB for a whole sync response).
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(timeoutOrAbort(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(timeoutOrAbort(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Best effort: tell the requester why, then close; abort the stream if even that fails. */

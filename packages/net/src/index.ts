@@ -16,6 +16,7 @@ export * from './frames.ts';
 export * from './gater.ts';
 export * from './host.ts';
 export * from './identity.ts';
+export * from './peer-slots.ts';
 export * from './pnet.ts';
 export * from './replication/blobs.ts';
 export * from './replication/first-witnessed.ts';

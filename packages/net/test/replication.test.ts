@@ -15,6 +15,7 @@ import {
   toHex,
   utf8,
   verifyFraudProof,
+  withSignatures,
 } from '@liuhen/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -33,12 +34,14 @@ import {
   generateSwarmKey,
   HEADS_PROTOCOL,
   type Host,
+  type IngestResult,
   isNetError,
   MemoryReplicaStore,
   NetError,
   Replicator,
   replicationTopics,
   SYNC_PROTOCOL,
+  SYNC_REQUESTS_PER_PEER,
   serveRequests,
 } from '../src/index.ts';
 import { Hosts, meshed, newOrg, type Org, waitUntil } from './helpers.ts';
@@ -131,6 +134,7 @@ class Network {
       maxSyncResponseBytes?: number;
       antiEntropyMs?: number;
       cosignIntervalMs?: number;
+      maxClockSkewMs?: () => number;
     } = {},
   ): Promise<Node> {
     const org = this.org(name);
@@ -152,6 +156,7 @@ class Network {
         ? {}
         : { maxSyncResponseBytes: options.maxSyncResponseBytes }),
       ...(options.cosignIntervalMs === undefined ? {} : { cosignIntervalMs: options.cosignIntervalMs }),
+      ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
     });
     replicators.push(replicator);
     await replicator.start();
@@ -167,6 +172,15 @@ async function append(node: Node, count: number): Promise<Block> {
   await node.store.accept(node.name, block);
   await node.replicator.publish(block);
   return block;
+}
+
+/** A heads exchange of `node` with `peer`, once the one its connection started is over. */
+async function headsFrom(node: Node, peer: Host): Promise<IngestResult[]> {
+  for (;;) {
+    const results = await node.replicator.exchangeHeads(peer.peerId);
+    if (results.length > 0) return results;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function headsOf(node: Node, org: string): string[] {
@@ -370,6 +384,88 @@ describe('replicator', () => {
     expect(b.host.offences(flaky.peerId)).toBe(0);
   });
 
+  it('keeps to a few sync requests at once per peer, and retries a peer that answers NET_PEER_BUSY', {
+    timeout: 90_000,
+  }, async () => {
+    const names = ['o1', 'o2', 'o3', 'o4', 'o5', 'o6'];
+    const net = new Network(['b', 'f', ...names]);
+    const logs = new Map(
+      names.map((name) => [name, chain(name, net.org(name), emptyLogState(), 6, 4).blocks]),
+    );
+    const server = await hosts.create(net.org('f'), { psk, members: [...net.orgKeys.values()] });
+    await serveRequests(server.node, HEADS_PROTOCOL, () => [
+      encodeHeadsResponse([...logs.values()].map((blocks) => (blocks.at(-1) as Block).header)),
+    ]);
+    let open = 0;
+    let peak = 0;
+    let refusedOnce = false;
+    await serveRequests(server.node, SYNC_PROTOCOL, async function* (body) {
+      const { org, fromSize } = decodeSyncRequest(body);
+      // The first request for o6 meets a peer at its limit.
+      if (org === 'o6' && !refusedOnce) {
+        refusedOnce = true;
+        throw new NetError('NET_PEER_BUSY', 'at most 4 at once per peer');
+      }
+      open++;
+      peak = Math.max(peak, open);
+      try {
+        for (const block of logs.get(org) ?? []) {
+          if (block.header.size <= fromSize) continue;
+          // Slow enough that the six syncs overlap.
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          yield encodeSyncFrame({
+            header: block.header,
+            offset: block.header.size - block.envelopes.length,
+            entries: block.envelopes,
+          });
+        }
+      } finally {
+        open--;
+      }
+    });
+    const b = await net.node('b', [], { antiEntropyMs: 600_000 });
+    const failures: Array<{ org: string; code: string; retryInMs: number | undefined }> = [];
+    b.replicator.addEventListener('sync-failed', (evt) => {
+      const { org, error, retryInMs } = (
+        evt as CustomEvent<{ org: string; error: unknown; retryInMs?: number }>
+      ).detail;
+      failures.push({ org, code: isNetError(error) ? error.code : String(error), retryInMs });
+    });
+    await b.host.node.dial(server.multiaddrs()[0] as never);
+    await waitUntil(
+      'b holds every org’s log',
+      () => names.every((n) => b.store.headers(n).length === 6),
+      LONG,
+    );
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(SYNC_REQUESTS_PER_PEER);
+    // The refusal is the peer's momentary state: retried after the backoff, and not blamed.
+    expect(failures).toEqual([{ org: 'o6', code: 'NET_PEER_BUSY', retryInMs: 1_000 }]);
+    expect(b.host.offences(server.peerId)).toBe(0);
+  });
+
+  it('ignores cosignatures further ahead than the clock tolerance in force, read at each check', {
+    timeout: 90_000,
+  }, async () => {
+    const net = new Network(['b', 'x', 'w']);
+    let toleranceMs = 60_000;
+    const b = await net.node('b', [], { antiEntropyMs: 600_000, maxClockSkewMs: () => toleranceMs });
+    const [block] = chain('x', net.org('x'), emptyLogState(), 1, 2).blocks as [Block];
+    expect(await b.replicator.offer(block.header, block.envelopes)).toBe('accepted');
+    // w serves x's head with its own cosignature, dated two minutes ahead of now.
+    const ahead = Math.floor(Date.now() / 1000) + 120;
+    const cosigned = withSignatures(block.header, [cosign(block.header.text, 'w', net.org('w').seed, ahead)]);
+    const w = await hosts.create(net.org('w'), { psk, members: [...net.orgKeys.values()] });
+    await serveRequests(w.node, HEADS_PROTOCOL, () => [encodeHeadsResponse([cosigned])]);
+    await b.host.node.dial(w.multiaddrs()[0] as never);
+    expect(await headsFrom(b, w)).toEqual(['duplicate']);
+    expect(cosignersOf(b, 'x', block.header.text)).not.toContain('w');
+    // Governance widens the tolerance to five minutes: the same cosignature is now within it.
+    toleranceMs = 300_000;
+    expect(await headsFrom(b, w)).toEqual(['duplicate']);
+    expect(cosignersOf(b, 'x', block.header.text)).toContain('w');
+  });
+
   it('rejects sync responses that lie about ranges or carry a bad entry, storing nothing invalid', {
     timeout: 90_000,
   }, async () => {
@@ -486,6 +582,11 @@ describe('replicator', () => {
     expect(headsOf(a, 'e')).toEqual([r1.header.text]);
 
     // A block whose entries were tampered with is rejected by the validator and costs its sender.
+    const reported: Array<{ peer: string; code: string }> = [];
+    a.replicator.addEventListener('misbehaviour', (evt) => {
+      const { detail } = evt as CustomEvent<{ peer: string; code: string }>;
+      reported.push({ peer: detail.peer, code: detail.code });
+    });
     peer.pubsub.subscribe(topics.blocks);
     await meshed(a.host, peer, topics.blocks);
     // A block of org a, validly signed, but one entry swapped: the root no longer matches.
@@ -500,6 +601,8 @@ describe('replicator', () => {
     );
     await waitUntil('the sender is penalised', () => a.host.peerScore(peer.peerId) < 0, LONG);
     expect(a.store.headers('a')).toEqual([]);
+    // And reported, with the reason the block failed (the node counts these in its metrics).
+    expect(reported).toEqual([{ peer: peer.peerId.toString(), code: 'BLOCK_ROOT_MISMATCH' }]);
   });
 });
 

@@ -287,10 +287,8 @@ function watchReplication(replication: Replication, metrics: NodeMetrics): void 
     metrics.replicaBlocks.inc({ log: detail.org });
   });
   // Every misbehaviour is data from a member that failed verification (its log line is throttled).
-  events.addEventListener('misbehaviour', (evt) => {
-    const { detail } = evt as CustomEvent<{ code: string }>;
-    metrics.verificationFailures.inc({ source: 'peer', code: detail.code });
-  });
+  metrics.countPeerFaults(events);
+  metrics.countPeerFaults(replication.blobs.service);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

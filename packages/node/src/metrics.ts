@@ -103,7 +103,7 @@ export class NodeMetrics {
     });
     this.verificationFailures = new Counter({
       name: 'liuhen_verification_failures_total',
-      help: 'Data that failed verification, by source (append: a pre-signed envelope; peer: a member answer to a sync or heads request; blob: an attachment whose bytes do not match its hash) and code',
+      help: 'Data that failed verification, by source (append: a pre-signed envelope; peer: anything a member peer sent that was refused — a gossiped block, cosignature or fraud proof, a sync, heads or cosignatures answer, an attachment whose bytes do not match its hash, a malformed request; blob: a stored attachment whose bytes no longer match its hash) and code (the reason)',
       labelNames: ['source', 'code'],
       registers,
     });
@@ -190,6 +190,17 @@ export class NodeMetrics {
   cosignatureStored(checkpoint: string, witness: string): void {
     const at = this.#committedAt.get(checkpoint);
     if (at !== undefined) this.cosignSeconds.observe({ witness }, (performance.now() - at) / 1000);
+  }
+
+  /**
+   * Counts every `misbehaviour` event `events` dispatches — the replicator's, the blob service's,
+   * the governance fetcher's: data from a peer refused by verification — by its reason code.
+   */
+  countPeerFaults(events: EventTarget): void {
+    events.addEventListener('misbehaviour', (evt) => {
+      const { code } = (evt as CustomEvent<{ code: string }>).detail;
+      this.verificationFailures.inc({ source: 'peer', code });
+    });
   }
 
   appended(api: 'unsigned' | 'signed'): void {

@@ -44,6 +44,7 @@ import {
 } from './governance-net.ts';
 import { type ReplicaBlobs, startReplicaBlobs } from './replica-blobs.ts';
 import { NodeReplicaStore, type OrgReplicationState } from './replica-store.ts';
+import { STORED_ENTRY_BYTES } from './stored-entry.ts';
 
 export interface PeerInfo {
   peerId: string;
@@ -257,6 +258,8 @@ export async function startReplication(options: {
     orgKeys: store.orgKeys,
     witness: { name: options.org, seed: options.nodeSeed },
     headerKeys: headerKeyResolver(governance, () => fetcher),
+    maxClockSkewMs: () => governance.state.parametersAt().maxClockSkewMs,
+    maxEntryBytes: STORED_ENTRY_BYTES,
     ...(config.antiEntropyMs === undefined ? {} : { antiEntropyMs: config.antiEntropyMs }),
   });
   replicator.addEventListener('fraud', (evt) => {

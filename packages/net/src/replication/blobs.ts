@@ -110,6 +110,11 @@ export interface BlobServiceEventMap {
   missing: CustomEvent<{ sha256: string; tried: number }>;
   /** A background fetch was dropped because the queue was full. */
   dropped: CustomEvent<{ sha256: string }>;
+  /**
+   * A peer sent a malformed request or bytes that are not the blob asked for (`onMisbehaviour`
+   * was called): `code` is the reason, for the node's peer-fault metrics.
+   */
+  misbehaviour: CustomEvent<{ peer: string; code: string; detail: string }>;
 }
 
 /** Codes that, detected on this side, blame the peer that sent the response. */
@@ -164,7 +169,7 @@ export class BlobService extends EventTarget {
       maxFrameBytes: MAX_BLOB_FRAME_BYTES,
       timeoutMs: this.#timeoutMs,
       maxInFlight: this.#maxInFlight,
-      ...(this.#onMisbehaviour === undefined ? {} : { onMisbehaviour: this.#onMisbehaviour }),
+      onMisbehaviour: (peer, error) => this.#misbehaved(peer, error),
     });
     this.#started = true;
   }
@@ -178,6 +183,15 @@ export class BlobService extends EventTarget {
     await Promise.allSettled([...this.#fetching.values()]);
   }
 
+  #misbehaved(peer: PeerId, error: NetError): void {
+    this.#onMisbehaviour?.(peer, error);
+    this.dispatchEvent(
+      new CustomEvent('misbehaviour', {
+        detail: { peer: peer.toString(), code: error.code, detail: error.detail ?? '' },
+      }),
+    );
+  }
+
   /** Background fetches waiting. */
   get queued(): number {
     return this.#queue.length;
@@ -188,7 +202,7 @@ export class BlobService extends EventTarget {
     try {
       sha256 = decodeBlobRequest(body);
     } catch (error) {
-      if (isNetError(error)) this.#onMisbehaviour?.(context.peer, error);
+      if (isNetError(error)) this.#misbehaved(context.peer, error);
       throw error;
     }
     const chunks = await this.#source.read(sha256);
@@ -271,8 +285,7 @@ export class BlobService extends EventTarget {
         );
         return true;
       } catch (error) {
-        if (isNetError(error) && !error.remote && PEER_FAULTS.has(error.code))
-          this.#onMisbehaviour?.(peer, error);
+        if (isNetError(error) && !error.remote && PEER_FAULTS.has(error.code)) this.#misbehaved(peer, error);
         else if (!isNetError(error)) throw error;
       }
     }

@@ -152,7 +152,12 @@ export interface GovernanceLog {
  */
 export type HeaderKeyVerdict =
   | { readonly key: Uint8Array }
-  | { readonly result: 'pending' | 'frozen' | 'invalid'; readonly reason: string };
+  | {
+      readonly result: 'pending' | 'frozen' | 'invalid';
+      readonly reason: string;
+      /** The stable code of an `invalid` verdict, for the peer-fault metrics (default NET_BLOCK_INVALID). */
+      readonly code?: string;
+    };
 
 /** Chooses the header key; may first fetch governance actions from `source` (or any peer). */
 export type HeaderKeyResolver = (

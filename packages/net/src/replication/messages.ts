@@ -30,6 +30,18 @@ export const HEADS_PROTOCOL = '/liuhen/heads/1';
 export const SYNC_PROTOCOL = '/liuhen/sync/1';
 export const COSIGNATURES_PROTOCOL = '/liuhen/cosignatures/1';
 
+/**
+ * Sync responses a node produces at once for one peer; one more request is answered
+ * NET_PEER_BUSY. Each holds at most a block and a frame or two (frame-stream.ts), so a peer that
+ * stops reading pins a few MiB of the responder, never its responses.
+ */
+export const SYNC_STREAMS_PER_PEER = 4;
+/**
+ * Sync requests a node has open at once to one peer: fewer than the peer serves, so a stream the
+ * peer is still closing never makes an honest request meet NET_PEER_BUSY.
+ */
+export const SYNC_REQUESTS_PER_PEER = 2;
+
 /** Most block heights one cosignatures request covers. */
 export const MAX_COSIGNATURE_HEIGHTS = 256;
 /** Largest cosigned-checkpoint frame: a header note with at most 100 signature lines. */

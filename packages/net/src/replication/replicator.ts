@@ -16,6 +16,7 @@ import {
   type BlockHeader,
   checkpointOrigin,
   cosign,
+  DEFAULT_MAX_ENTRY_BYTES,
   DEFAULT_MAX_SIGNATURES,
   decodeFraudProof,
   encodeFraudProof,
@@ -35,6 +36,7 @@ import {
 import { isNetError, NetError } from '../errors.ts';
 import { type RequestContext, request, requestAll, serveRequests } from '../frames.ts';
 import type { Host } from '../host.ts';
+import { PeerSlots } from '../peer-slots.ts';
 import { CosignSchedule } from './cosign-schedule.ts';
 import { CosignatureSweep } from './cosignature-sweep.ts';
 import { type HeaderKeyResolver, isRuleError } from './governance.ts';
@@ -58,6 +60,9 @@ import {
   type ReplicationTopics,
   replicationTopics,
   SYNC_PROTOCOL,
+  SYNC_REQUESTS_PER_PEER,
+  SYNC_STREAMS_PER_PEER,
+  type SyncRequest,
 } from './messages.ts';
 import { readAhead } from './read-ahead.ts';
 import type { CosignatureRecord, ReplicaStore } from './replica-store.ts';
@@ -84,8 +89,18 @@ export interface ReplicatorOptions {
   readonly requestTimeoutMs?: number;
   /** A sync response stops at the first block boundary past this many bytes (default 16 MiB). */
   readonly maxSyncResponseBytes?: number;
-  /** Cosignature timestamps further in the future than this are ignored, seconds (default 300). */
-  readonly maxClockSkewSeconds?: number;
+  /**
+   * The network's clock tolerance in force, ms (governance parameter `maxClockSkewMs`): cosignature
+   * timestamps further ahead of this node's clock are ignored. A function is read at every check,
+   * so a governance change applies at once (default 300 000, the genesis default).
+   */
+  readonly maxClockSkewMs?: number | (() => number);
+  /**
+   * The largest entry a block may carry, bytes, for decoding gossip and sync messages: the most
+   * any governance position allows (`maxEntryBytes` can be raised by governance); each entry is
+   * judged against the limit at its own block's position by the replica store (default 64 KiB).
+   */
+  readonly maxEntryBytes?: number;
   /**
    * Governance (optional): chooses the node key that verifies each header — the org's key valid
    * at the governance position the header claims and at its height — after fetching the actions
@@ -143,11 +158,16 @@ export interface ReplicatorEventMap {
   'sync-finished': CustomEvent<{ org: string; peer: string; blocks: number; size: number }>;
   /** `retryInMs`: the sync resumes after this delay (absent: given up until the next heads exchange). */
   'sync-failed': CustomEvent<{ org: string; peer: string; error: unknown; retryInMs?: number }>;
-  /** A peer sent something only a faulty or hostile peer sends; its gossipsub score was lowered. */
+  /**
+   * A peer sent something only a faulty or hostile peer sends — a request or response that is
+   * malformed or lies, or a gossip message refused by a validator — and its gossipsub score was
+   * lowered. `code` is the reason (a `NET_*` code, or the core code of the check that failed).
+   */
   misbehaviour: CustomEvent<{ peer: string; code: string; detail: string }>;
 }
 
 const RESPONSE_OVERHEAD = 256;
+const DEFAULT_MAX_CLOCK_SKEW_MS = 300_000;
 
 /** Codes that, detected on this side, blame the peer whose data it was. */
 const PEER_FAULTS = new Set<string>([
@@ -169,14 +189,17 @@ export class Replicator extends EventTarget {
   readonly #now: () => number;
   readonly #antiEntropyMs: number;
   readonly #maxGossipBlockBytes: number;
+  readonly #maxEntryBytes: number;
   readonly #timeoutMs: number;
   readonly #maxSyncResponseBytes: number;
-  readonly #maxSkew: number;
+  readonly #maxSkewMs: () => number;
   readonly #headerKeys: HeaderKeyResolver | undefined;
   readonly #syncRetryMs: number;
   readonly #maxSyncRetries: number;
   readonly #syncReadAhead: { readonly blocks: number; readonly bytes: number };
   readonly #verifiers = new VerifierCache();
+  /** Sync requests open to each peer (this node as requester). */
+  readonly #syncSlots = new PeerSlots(SYNC_REQUESTS_PER_PEER);
   readonly #cosignatureSweep: CosignatureSweep;
   readonly #cosigns: CosignSchedule;
   readonly #locks = new Map<string, Promise<unknown>>();
@@ -200,9 +223,11 @@ export class Replicator extends EventTarget {
     this.#now = options.now ?? Date.now;
     this.#antiEntropyMs = options.antiEntropyMs ?? 30_000;
     this.#maxGossipBlockBytes = options.maxGossipBlockBytes ?? MAX_GOSSIP_BLOCK_BYTES;
+    this.#maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
     this.#maxSyncResponseBytes = options.maxSyncResponseBytes ?? 16 * 1024 * 1024;
-    this.#maxSkew = options.maxClockSkewSeconds ?? 300;
+    const skew = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.#maxSkewMs = typeof skew === 'function' ? skew : () => skew;
     this.#headerKeys = options.headerKeys;
     this.#syncRetryMs = options.syncRetryMs ?? 1_000;
     this.#maxSyncRetries = options.maxSyncRetries ?? 4;
@@ -235,8 +260,10 @@ export class Replicator extends EventTarget {
   async start(): Promise<void> {
     const { host, topics } = this;
     host.setTopicValidator(topics.blocks, (peer, msg) => this.#guard(this.#validateBlock(peer, msg)));
-    host.setTopicValidator(topics.cosignatures, (_peer, msg) => this.#guard(this.#validateCosignature(msg)));
-    host.setTopicValidator(topics.fraudProofs, (_peer, msg) => this.#guard(this.#validateFraud(msg)));
+    host.setTopicValidator(topics.cosignatures, (peer, msg) =>
+      this.#guard(this.#validateCosignature(peer, msg)),
+    );
+    host.setTopicValidator(topics.fraudProofs, (peer, msg) => this.#guard(this.#validateFraud(peer, msg)));
     for (const topic of [topics.blocks, topics.cosignatures, topics.fraudProofs])
       host.pubsub.subscribe(topic);
     const onMisbehaviour = (peer: PeerId, error: NetError) => this.#misbehaved(peer, error);
@@ -248,6 +275,7 @@ export class Replicator extends EventTarget {
     await serveRequests(host.node, SYNC_PROTOCOL, (body, context) => this.#serveSync(body, context), {
       maxFrameBytes: MAX_SYNC_FRAME_BYTES,
       timeoutMs: this.#timeoutMs,
+      maxInFlightPerPeer: SYNC_STREAMS_PER_PEER,
       onMisbehaviour,
     });
     await this.#cosignatureSweep.serve(onMisbehaviour);
@@ -311,6 +339,15 @@ export class Replicator extends EventTarget {
     return true;
   }
 
+  /**
+   * A gossip message from `peer` a validator refused: reported like any misbehaviour, but not
+   * penalised here, since gossipsub's scoring already counts the rejection against the sender.
+   */
+  #refused(peer: PeerId, code: string, detail: string): TopicValidatorResult {
+    this.#emit('misbehaviour', { peer: peer.toString(), code, detail });
+    return TopicValidatorResult.Reject;
+  }
+
   /** The largest size of `org`'s log this node has seen a validly signed header of (its own included). */
   async bestKnownSize(org: string): Promise<number> {
     const held = (await this.#store.logState(org)).frontier.size;
@@ -350,11 +387,20 @@ export class Replicator extends EventTarget {
    * Offers a block (or a header alone, with `entries` undefined) from anywhere — gossip, heads,
    * sync, a test. `source` is whom to sync from when the block cannot be applied yet.
    */
-  offer(
+  async offer(
     header: BlockHeader,
     entries: readonly Uint8Array[] | undefined,
     source?: PeerId,
   ): Promise<IngestResult> {
+    return (await this.#judge(header, entries, source)).result;
+  }
+
+  /** `offer`, with the reason code of an `invalid` verdict. */
+  #judge(
+    header: BlockHeader,
+    entries: readonly Uint8Array[] | undefined,
+    source: PeerId | undefined,
+  ): Promise<Verdict> {
     return this.#withLock(header.org, () => this.#ingest(header, entries, source));
   }
 
@@ -362,59 +408,63 @@ export class Replicator extends EventTarget {
     received: BlockHeader,
     entries: readonly Uint8Array[] | undefined,
     source: PeerId | undefined,
-  ): Promise<IngestResult> {
+  ): Promise<Verdict> {
     const org = received.org;
     let nodeKey = this.#orgKeys.get(org);
-    if (nodeKey === undefined || !equalBytes(received.network, this.#network)) return 'invalid';
+    if (nodeKey === undefined) return invalid('NET_ORG_UNKNOWN');
+    if (!equalBytes(received.network, this.#network)) return invalid('NET_NETWORK_MISMATCH');
     if (this.#headerKeys !== undefined) {
       const chosen = await this.#headerKeys(received, source);
-      if (!('key' in chosen)) return chosen.result;
+      if (!('key' in chosen))
+        return chosen.result === 'invalid'
+          ? invalid(chosen.code ?? 'NET_BLOCK_INVALID')
+          : { result: chosen.result };
       nodeKey = chosen.key;
     }
     try {
       // verifyHeaderSignature, with the verifier built once (the network was checked above).
       verifyNote(received.note, [this.#verifiers.org(this.#network, org, nodeKey)]);
-    } catch {
-      return 'invalid';
+    } catch (error) {
+      return invalid(reasonCode(error));
     }
     // Other signature lines were not verified here: they are never stored with the header.
     const header = orgSignedOnly(received, this.#verifiers.org(this.#network, org, nodeKey));
     if (header.size > (this.#bestKnown.get(org) ?? 0)) this.#bestKnown.set(org, header.size);
-    if (await this.#store.isFrozen(org)) return 'frozen';
+    if (await this.#store.isFrozen(org)) return { result: 'frozen' };
     const state = await this.#store.logState(org);
     const held = state.header;
     const heldHeight = held?.height ?? 0;
     if (header.height <= heldHeight) {
       const same = await this.#store.headerAt(org, header.height);
-      if (same === undefined || same.text === header.text) return 'duplicate';
+      if (same === undefined || same.text === header.text) return { result: 'duplicate' };
       await this.#fraud(same, header);
-      return 'fraud';
+      return { result: 'fraud' };
     }
     if (held !== undefined && header.size <= held.size) {
       // A higher block of a log no larger than ours: not our chain (a fork below).
       if (source !== undefined) this.#scheduleSync(source, org, header.size, true);
-      return 'forked';
+      return { result: 'forked' };
     }
     if (header.height > heldHeight + 1 || entries === undefined) {
       if (source !== undefined) this.#scheduleSync(source, org, header.size);
-      return 'pending';
+      return { result: 'pending' };
     }
     if (!equalBytes(header.previous, held === undefined ? header.previous : headerHash(held))) {
       if (source !== undefined) this.#scheduleSync(source, org, header.size, true);
-      return 'forked';
+      return { result: 'forked' };
     }
     try {
       await this.#store.accept(org, { header, envelopes: entries });
     } catch (err) {
       // This node's own storage failing says nothing about the block or whoever sent it.
       if (isLiuhenError(err, 'STORAGE_FAILED') || isLiuhenError(err, 'STORE_CORRUPT')) throw err;
-      if (isLiuhenError(err) || err instanceof NetError || isRuleError(err)) return 'invalid';
+      if (isLiuhenError(err) || err instanceof NetError || isRuleError(err)) return invalid(reasonCode(err));
       throw err;
     }
     this.#emit('accepted', { org, header });
     // Not this block's checkpoint as such: the org's head when the schedule lets this witness sign.
     if (org !== this.ownOrg) this.#cosigns.touch(org);
-    return 'accepted';
+    return { result: 'accepted' };
   }
 
   // ---- witnessing --------------------------------------------------------------------------
@@ -506,16 +556,23 @@ export class Replicator extends EventTarget {
   async #validateBlock(peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
     let block: ReturnType<typeof decodeGossipBlock>;
     try {
-      block = decodeGossipBlock(msg.data, { maxBytes: this.#maxGossipBlockBytes });
-    } catch {
-      return TopicValidatorResult.Reject;
+      block = decodeGossipBlock(msg.data, {
+        maxBytes: this.#maxGossipBlockBytes,
+        maxEntryBytes: this.#maxEntryBytes,
+      });
+    } catch (error) {
+      return this.#refused(peer, reasonCode(error), 'a block message that does not decode');
     }
-    const result = await this.offer(block.header, block.entries, peer);
+    const { result, code } = await this.#judge(block.header, block.entries, peer);
     switch (result) {
       case 'accepted':
         return TopicValidatorResult.Accept;
       case 'invalid':
-        return TopicValidatorResult.Reject;
+        return this.#refused(
+          peer,
+          code ?? 'NET_BLOCK_INVALID',
+          `block ${block.header.org}/${block.header.height} refused`,
+        );
       case 'pending':
         // A verified header alone is worth relaying; a block that cannot be checked yet is not.
         return block.entries === undefined ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
@@ -524,20 +581,19 @@ export class Replicator extends EventTarget {
     }
   }
 
-  async #validateCosignature(msg: Message): Promise<TopicValidatorResult> {
+  async #validateCosignature(peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
     let message: ReturnType<typeof decodeGossipCosignature>;
     try {
       message = decodeGossipCosignature(msg.data);
-    } catch {
-      return TopicValidatorResult.Reject;
+    } catch (error) {
+      return this.#refused(peer, reasonCode(error), 'a cosignature message that does not decode');
     }
+    const what = `cosignature of ${message.org} by ${message.witness}`;
     const witnessKey = this.#witnesses.get(message.witness);
-    if (
-      witnessKey === undefined ||
-      !this.#orgKeys.has(message.org) ||
-      parseCheckpoint(message.checkpoint).origin !== checkpointOrigin(this.#network, message.org)
-    )
-      return TopicValidatorResult.Reject;
+    if (witnessKey === undefined || !this.#orgKeys.has(message.org))
+      return this.#refused(peer, 'NET_ORG_UNKNOWN', what);
+    if (parseCheckpoint(message.checkpoint).origin !== checkpointOrigin(this.#network, message.org))
+      return this.#refused(peer, 'NET_NETWORK_MISMATCH', what);
     let timestamp: number;
     try {
       timestamp = verifyCosignature(
@@ -545,10 +601,10 @@ export class Replicator extends EventTarget {
         message.signature,
         this.#verifiers.witness(message.witness, witnessKey),
       ).timestamp;
-    } catch {
-      return TopicValidatorResult.Reject;
+    } catch (error) {
+      return this.#refused(peer, reasonCode(error), what);
     }
-    if (timestamp > this.#now() / 1000 + this.#maxSkew) return TopicValidatorResult.Ignore;
+    if (this.#tooFarAhead(timestamp)) return TopicValidatorResult.Ignore;
     const record: CosignatureRecord = {
       org: message.org,
       checkpoint: message.checkpoint,
@@ -562,21 +618,23 @@ export class Replicator extends EventTarget {
     return TopicValidatorResult.Accept;
   }
 
-  async #validateFraud(msg: Message): Promise<TopicValidatorResult> {
+  async #validateFraud(peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
     let proof: FraudProof;
     try {
       proof = decodeFraudProof(msg.data);
-    } catch {
-      return TopicValidatorResult.Reject;
+    } catch (error) {
+      return this.#refused(peer, reasonCode(error), 'a fraud proof that does not decode');
     }
     const org = proof.first.org;
+    const what = `fraud proof of ${org}`;
     const nodeKey = this.#orgKeys.get(org);
-    if (nodeKey === undefined || !equalBytes(proof.first.network, this.#network))
-      return TopicValidatorResult.Reject;
+    if (nodeKey === undefined) return this.#refused(peer, 'NET_ORG_UNKNOWN', what);
+    if (!equalBytes(proof.first.network, this.#network))
+      return this.#refused(peer, 'NET_NETWORK_MISMATCH', what);
     try {
       verifyFraudProof(proof, nodeKey);
-    } catch {
-      return TopicValidatorResult.Reject;
+    } catch (error) {
+      return this.#refused(peer, reasonCode(error), what);
     }
     const stored = await this.#withLock(org, () => this.#storeFraud(proof, false));
     return stored ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
@@ -729,7 +787,7 @@ export class Replicator extends EventTarget {
         forged++;
         continue;
       }
-      if (timestamp > this.#now() / 1000 + this.#maxSkew) continue;
+      if (this.#tooFarAhead(timestamp)) continue;
       const record: CosignatureRecord = {
         org: header.org,
         checkpoint: header.text,
@@ -741,6 +799,11 @@ export class Replicator extends EventTarget {
       if (await this.#store.addCosignature(record)) this.#emit('cosignature', record);
     }
     return forged;
+  }
+
+  /** A cosignature timestamp (seconds) beyond the clock tolerance in force ahead of this node's clock. */
+  #tooFarAhead(timestamp: number): boolean {
+    return timestamp * 1000 > this.#now() + this.#maxSkewMs();
   }
 
   #scheduleSync(peer: PeerId, org: string, toSize: number, audit = false): void {
@@ -872,19 +935,13 @@ export class Replicator extends EventTarget {
   ): AsyncGenerator<SyncedBlock> {
     let pending: SyncedBlock | undefined;
     let expected = fromSize;
-    const frames = request(
-      this.#host.node,
+    const frames = this.#syncRequest(
       peer,
-      SYNC_PROTOCOL,
-      encodeSyncRequest({ org, fromSize, toSize }),
-      {
-        timeoutMs: this.#timeoutMs,
-        maxFrameBytes: MAX_SYNC_FRAME_BYTES,
-        signal: AbortSignal.any([this.#stopping.signal, cancel]),
-      },
+      { org, fromSize, toSize },
+      AbortSignal.any([this.#stopping.signal, cancel]),
     );
     for await (const bytes of frames) {
-      const frame = decodeSyncFrame(bytes);
+      const frame = decodeSyncFrame(bytes, { maxEntryBytes: this.#maxEntryBytes });
       const { header } = frame;
       if (header.org !== org) throw invalidSync(`a block of ${header.org}`);
       if (header.size > toSize) throw invalidSync(`a block ending at ${header.size}, past ${toSize}`);
@@ -905,6 +962,28 @@ export class Replicator extends EventTarget {
   }
 
   /**
+   * One sync request to `peer`, its response frames as they arrive. Waits first for one of the
+   * requests this node may have open to the peer at once (`SYNC_REQUESTS_PER_PEER`, below what
+   * the peer serves one requester), so that many orgs to catch up never meet NET_PEER_BUSY.
+   */
+  async *#syncRequest(
+    peer: PeerId,
+    syncRequest: SyncRequest,
+    signal: AbortSignal,
+  ): AsyncGenerator<Uint8Array> {
+    const release = await this.#syncSlots.take(peer.toString(), signal);
+    try {
+      yield* request(this.#host.node, peer, SYNC_PROTOCOL, encodeSyncRequest(syncRequest), {
+        timeoutMs: this.#timeoutMs,
+        maxFrameBytes: MAX_SYNC_FRAME_BYTES,
+        signal,
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /**
    * Looks for the fork when `peer`'s log of `org` does not extend ours: streams the peer's headers
    * from the start (entries are read and dropped) and compares each with ours at its height. The
    * first difference is a header-fork fraud proof. Returns whether one was found.
@@ -912,13 +991,7 @@ export class Replicator extends EventTarget {
   async audit(peer: PeerId, org: string, toSize: number): Promise<boolean> {
     const heldHeight = (await this.#store.logState(org)).header?.height ?? 0;
     let last: string | undefined;
-    const frames = request(
-      this.#host.node,
-      peer,
-      SYNC_PROTOCOL,
-      encodeSyncRequest({ org, fromSize: 0, toSize }),
-      { timeoutMs: this.#timeoutMs, maxFrameBytes: MAX_SYNC_FRAME_BYTES, signal: this.#stopping.signal },
-    );
+    const frames = this.#syncRequest(peer, { org, fromSize: 0, toSize }, this.#stopping.signal);
     for await (const bytes of frames) {
       const { header } = decodeSyncFrame(bytes);
       if (header.text === last) continue;
@@ -936,6 +1009,22 @@ function invalidSync(detail: string): NetError {
   return new NetError('NET_SYNC_INVALID', detail);
 }
 
+/** What became of a block or header offered, and for `invalid`, the reason code. */
+interface Verdict {
+  readonly result: IngestResult;
+  readonly code?: string;
+}
+
+function invalid(code: string): Verdict {
+  return { result: 'invalid', code };
+}
+
+/** The stable code of a verification failure (core, net or governance errors all carry one). */
+function reasonCode(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code) ? code : 'NET_BLOCK_INVALID';
+}
+
 /** A block of a sync response, complete, with the response bytes it took. */
 interface SyncedBlock {
   readonly header: BlockHeader;
@@ -948,6 +1037,7 @@ const RETRIABLE = new Set<string>([
   'NET_STREAM_FAILED',
   'NET_TIMEOUT',
   'NET_BUSY',
+  'NET_PEER_BUSY',
   'NET_DIAL_FAILED',
   'NET_REMOTE_ERROR',
 ]);

@@ -24,9 +24,14 @@ export class ByteMemo<T> {
     end: number,
     make: (bytes: Uint8Array, start: number, end: number) => T,
   ): T {
-    // FNV-1a, 32-bit.
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+    // FNV-1a, 32-bit, over the length and at most the first and last eight bytes: keys are
+    // compared in full on a hit, so hashing less costs only collisions, and the ends are where
+    // keys differ (public keys everywhere, ids and names mostly at the end).
+    let hash = Math.imul(0x811c9dc5 ^ (end - start), 0x01000193);
+    const head = Math.min(end, start + 8);
+    for (let i = start; i < head; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+    for (let i = Math.max(head, end - 8); i < end; i++)
+      hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
     const slot = (hash >>> 0) % this.slots;
     const key = this.#keys[slot];
     if (key !== undefined && key.length === end - start) {

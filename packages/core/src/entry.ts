@@ -327,10 +327,11 @@ const SEALED_KEY = 7;
  * recur entry after entry, so each distinct value is decoded and matched against its pattern once.
  */
 class TextField {
-  readonly #memo = new ByteMemo<string | null>(1024);
+  readonly #memo: ByteMemo<string | null>;
   readonly #make: (bytes: Uint8Array, start: number, end: number) => string | null;
 
-  constructor(pattern: RegExp) {
+  constructor(pattern: RegExp, slots = 1024) {
+    this.#memo = new ByteMemo(slots);
     this.#make = (bytes, start, end) => {
       const text = readTextAt(bytes, start, end);
       return pattern.test(text) ? text : null;
@@ -346,7 +347,8 @@ class TextField {
 const ORG_FIELD = new TextField(ORG_ID);
 const KIND_FIELD = new TextField(KIND);
 const ROLE_FIELD = new TextField(ROLE);
-const OBJECT_FIELD = new TextField(OBJECT_ID);
+// Many objects are written at once (a project's segments), each several times in a short while.
+const OBJECT_FIELD = new TextField(OBJECT_ID, 8192);
 const CLASSIFICATION_FIELD = new TextField(new RegExp(`^(${CLASSIFICATIONS.join('|')})$`));
 
 /** A read position in an entry's bytes, for `readEntryDirect`. */
@@ -496,7 +498,10 @@ export function entryId(entryBytes: Uint8Array): Uint8Array {
 }
 
 export function entrySigningMessage(entryBytes: Uint8Array): Uint8Array {
-  return concatBytes(ENTRY_SIGNATURE_CONTEXT, entryBytes);
+  const message = new Uint8Array(ENTRY_SIGNATURE_CONTEXT.length + entryBytes.length);
+  message.set(ENTRY_SIGNATURE_CONTEXT);
+  message.set(entryBytes, ENTRY_SIGNATURE_CONTEXT.length);
+  return message;
 }
 
 export function encodeEnvelope(entryBytes: Uint8Array, signature: Uint8Array): Uint8Array {

@@ -388,13 +388,17 @@ export function readTextAt(bytes: Uint8Array, start: number, end: number): strin
 
 class Reader {
   pos = 0;
-  private readonly view: DataView;
+  #view: DataView | undefined;
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly maxDepth: number,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  ) {}
+
+  /** Made on first use: most items (an entry's fields) never need one. */
+  private get view(): DataView {
+    this.#view ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.#view;
   }
 
   private need(n: number): void {

@@ -8,21 +8,23 @@
  * rule that needs one is reported as not checkable at this clearance.
  */
 import { rename, writeFile } from 'node:fs/promises';
+import { knownProfiles, profileFor } from '@liuhen/client';
+import { fetchBundle, loadAnchor, loadBundleBytes, UsageError } from '@liuhen/client/node';
 import { decodeGenesis } from '@liuhen/governance';
 import {
+  type Bundle,
   decodeBundle,
   errorCode,
   explainRule,
   isTraceError,
   parseTime,
+  readBundle,
   ruleCatalogue,
   type TraceReport,
   verifyBundle,
   type WitnessPolicy,
 } from '@liuhen/trace';
 import { Command, CommanderError, Option } from 'commander';
-import { decode, fetchBundle, loadAnchor, loadBundleBytes, UsageError } from './evidence.ts';
-import { knownProfiles, profileFor } from './profiles.ts';
 import { stderrProgress } from './progress.ts';
 import { readerOf } from './reader.ts';
 import { renderReport } from './render.ts';
@@ -89,9 +91,9 @@ program
     const anchor = await loadAnchor(o, true);
     const asOf = o.asOf === undefined ? Date.now() : parseTime(o.asOf);
     const bytes = await loadBundleBytes(object, o);
-    let bundle: ReturnType<typeof decode>;
+    let bundle: Bundle;
     try {
-      bundle = decode(bytes);
+      bundle = readBundle(bytes);
     } catch (error) {
       // Evidence that arrived but does not decode has failed verification; say why.
       if (!isTraceError(error)) throw error;

@@ -8,9 +8,10 @@
  * @liuhen/node is loaded only when a key is given: it is large, and an inspector without keys
  * needs nothing of it.
  */
+
+import { UsageError } from '@liuhen/client/node';
 import { type Clearance, type EncryptionKeyPair, isLiuhenError } from '@liuhen/core';
 import type { SealedReader } from '@liuhen/trace';
-import { UsageError } from './evidence.ts';
 
 export interface ReaderOptions {
   readonly org?: string;

@@ -5,13 +5,21 @@
  * still shown, marked), 2 usage or environment error.
  */
 import { rename, writeFile } from 'node:fs/promises';
+import { profileFor } from '@liuhen/client';
+import { loadAnchor, loadBundleBytes, UsageError } from '@liuhen/client/node';
 import { type Clearance, isClearance, leafHash, toHex, type ViewReader } from '@liuhen/core';
 import { decodeGenesis } from '@liuhen/governance';
-import { errorCode, parseTime, Replay, TraceError, verifyBundle } from '@liuhen/trace';
+import {
+  type Bundle,
+  errorCode,
+  parseTime,
+  Replay,
+  readBundle,
+  TraceError,
+  verifyBundle,
+} from '@liuhen/trace';
 import { Command, CommanderError } from 'commander';
-import { decode, loadAnchor, loadBundleBytes, UsageError } from './evidence.ts';
 import { renderHtml } from './html.ts';
-import { profileFor } from './profiles.ts';
 import { loadReaderKeys, type ReaderKeys } from './reader-keys.ts';
 import { missingFromState, scope } from './scoped.ts';
 import { walk } from './stepper.ts';
@@ -108,9 +116,9 @@ async function main(object: string, o: Options): Promise<void> {
     ...(o.token === undefined ? {} : { token: o.token as string }),
     ...(o.bundle === undefined ? {} : { bundle: o.bundle as string }),
   });
-  let bundle: ReturnType<typeof decode>;
+  let bundle: Bundle;
   try {
-    bundle = decode(bytes);
+    bundle = readBundle(bytes);
   } catch (error) {
     if (!(error instanceof TraceError)) throw error;
     console.error(

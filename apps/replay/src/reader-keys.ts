@@ -8,9 +8,10 @@
  * nothing of it. The object's grants (`grantsOf`) come with the keys: a reader that holds a wrap
  * only through a grant opens the section with it.
  */
+
+import { UsageError } from '@liuhen/client/node';
 import { type EncryptionKeyPair, isLiuhenError, type WrapSet } from '@liuhen/core';
 import { grantsOf, type TracedEntry } from '@liuhen/trace';
-import { UsageError } from './evidence.ts';
 
 export interface ReaderKeys {
   readonly keys: readonly EncryptionKeyPair[];

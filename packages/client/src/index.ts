@@ -20,4 +20,5 @@ export {
   type Refusal,
 } from './errors.ts';
 export { OperatorKey } from './operator.ts';
+export { knownProfiles, profileFor } from './profiles.ts';
 export type * from './types.ts';

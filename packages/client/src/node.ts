@@ -36,3 +36,13 @@ export async function readSeedHex(path: string): Promise<Uint8Array> {
     throw new LiuhenClientError('KEY_LENGTH', `${path}: expected 64 hex characters`);
   return Uint8Array.from(Buffer.from(text, 'hex'));
 }
+
+export {
+  fetchBundle,
+  loadAnchor,
+  loadBundleBytes,
+  readInput,
+  requireOneSource,
+  type SourceOptions,
+  UsageError,
+} from './evidence.ts';

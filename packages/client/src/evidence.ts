@@ -1,21 +1,21 @@
+/// <reference types="node" />
 /**
- * Where the replay's evidence and trust come from: a bundle file (either form) or a node's bundle
- * export, and optionally a genesis file or network id to pin the network. The same inputs as
- * liuhen-inspect's (apps do not import each other; the parsing itself is @liuhen/trace's).
- * Failures to reach or read them are environment errors (exit 2).
+ * Where an offline tool's evidence and trust come from: a bundle file (either form) or a node's
+ * bundle export, and the genesis file or network id to verify against. liuhen-inspect and
+ * liuhen-replay read their inputs here; decoding the bundle is the caller's (@liuhen/trace).
+ * Failures to reach or read an input are `UsageError`s, which those tools report as environment
+ * errors (exit 2): they are the user's to fix, unlike evidence that arrives and fails.
  */
 import { readFile } from 'node:fs/promises';
 import {
   anchorFromGenesisFile,
   anchorFromNetworkId,
-  type Bundle,
   bundleRequest,
   bundleResponse,
-  readBundle,
   type TrustAnchor,
 } from '@liuhen/trace';
 
-/** A failure the user must fix: wrong arguments, an unreachable node, an unreadable file. */
+/** A failure the user must fix: contradictory arguments, an unreachable node, an unreadable file. */
 export class UsageError extends Error {
   readonly code: string;
 
@@ -72,10 +72,6 @@ export async function loadBundleBytes(object: string, o: SourceOptions): Promise
   requireOneSource(o);
   if (o.bundle !== undefined) return readInput(o.bundle);
   return fetchBundle(o.node as string, object, o.token ?? process.env.LIUHEN_TOKEN);
-}
-
-export function decode(bytes: Uint8Array): Bundle {
-  return readBundle(bytes);
 }
 
 export async function loadAnchor(

@@ -1,8 +1,8 @@
 /**
- * The profiles this inspector knows, by the id a genesis names. `pipe/1` comes from
- * @liuhen/profile-pipe through core's generic Profile interface; it is loaded on demand, so the
- * inspector still verifies every integrity rule (and says the profile's were not checked) where
- * the profile package is absent.
+ * The profiles a verifier knows, by the id a genesis names. `pipe/1` comes from
+ * @liuhen/profile-pipe through core's generic Profile interface; it is loaded on demand, so a
+ * verifier still checks every integrity rule (and says the profile's were not checked) where the
+ * profile package is absent.
  */
 import type { Profile } from '@liuhen/core';
 import { hooksFromProfile, type ProfileHooks } from '@liuhen/trace';

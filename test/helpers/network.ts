@@ -9,6 +9,7 @@
  */
 import { createServer } from 'node:net';
 import { peerIdFromNodeKey } from '../../packages/net/src/index.ts';
+import type { WitnessInfo } from '../../packages/node/src/index.ts';
 import {
   api,
   type NetworkNode,
@@ -53,22 +54,12 @@ export interface Ack {
   height: number;
 }
 
-export interface WitnessJson {
-  checkpoint: { size: number; height: number } | null;
-  cosignatures: Array<{ witness: string; timestamp: number }>;
-  firstWitnessed: number | null;
-  firstWitnessedAt: string | null;
-  lateRecording: boolean | null;
-  lagMs: number | null;
-  lateRecordingThresholdMs: number;
-}
-
 export interface EntryJson {
   id: string;
   org: string;
   index: number;
   entry: { time: number; object: string; kind: string };
-  witness?: WitnessJson;
+  witness?: WitnessInfo;
 }
 
 export interface FraudProofJson {

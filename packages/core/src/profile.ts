@@ -130,6 +130,48 @@ export interface Refusal {
   readonly field?: string;
 }
 
+/**
+ * A profile's incremental index of one object's ancestry, which a node keeps between appends so
+ * that judging an append costs what is new since the last one, not the object's whole history.
+ * The node walks a candidate's links until it meets indexed entries and passes what it found.
+ */
+export interface AppendIndex {
+  /** Entries held: what a node bounds its memory by. */
+  readonly size: number;
+  /** Whether the entry (hex id) is indexed, with everything it links to that the node held. */
+  has(id: string): boolean;
+  /**
+   * Ids indexed entries link to that the node did not hold when they were indexed (a ref to
+   * another org's entry not replicated yet). Once the node holds one, the index is stale: build
+   * a new one.
+   */
+  missingLinks(): readonly Uint8Array[];
+  /**
+   * The same decision as `checkAppend` with the candidate's causal closure as context. Keeps
+   * the candidate and `added` when it is accepted, and forgets them when it is refused: an
+   * accepted candidate that is not stored after all (its block refused) leaves the index stale.
+   */
+  judge(input: IndexedAppendInput): AppendDecision;
+}
+
+/**
+ * A profile's append judgement, optionally with its incremental form: `index` makes an empty
+ * `AppendIndex` that decides exactly as this function does. It belongs to the function, so a
+ * profile that replaces `checkAppend` without one is judged with whole closures.
+ */
+export interface CheckAppend {
+  (input: AppendInput): AppendDecision;
+  readonly index?: () => AppendIndex;
+}
+
+export interface IndexedAppendInput {
+  readonly candidate: ProfileEntry;
+  /** The candidate's causal closure minus what the index holds, in any order. */
+  readonly added: readonly ProfileEntry[];
+  readonly now: number;
+  readonly operators?: readonly OperatorIdentity[];
+}
+
 export interface AppendDecision {
   readonly ok: boolean;
   readonly refusals: readonly Refusal[];
@@ -253,7 +295,7 @@ export interface Profile<State = unknown> {
   /** Roles that must attest an entry of `kind` signed as `role`. */
   requiredCosigners(kind: string, role: string): readonly string[];
   /** Schema, role and structure checks, then the rules judged on the candidate alone. */
-  checkAppend(input: AppendInput): AppendDecision;
+  checkAppend: CheckAppend;
   /** Every rule on every focus entry. */
   evaluate(input: EvaluationInput): Evaluation;
   initialState(object: string): State;

@@ -4,8 +4,9 @@
  *
  * - the candidate's **causal closure** — every entry it reaches through `parents` and entry
  *   `refs`, which is what "before" means to the rules. It is walked link by link from the
- *   node's entry cache, falling back to id lookups in the store, so its cost is the size of the
- *   closure, never of the store;
+ *   node's entry cache, falling back to id lookups in the store. A profile with an incremental
+ *   index (`Profile.checkAppend.index`) holds the closure of the object's earlier appends, and the
+ *   walk stops where it meets them: an append costs what is new, not the object's history;
  * - the **operator identities** the org logs appoint (`org.operator-appointed` / `-revoked`), as
  *   `operatorsFromLog` builds them. They are read once at start and then only the records
  *   committed since, when the store has grown (about once per block, not per entry), plus this
@@ -43,7 +44,22 @@ export async function causalClosure(
   cached: (hex: string) => Entry | undefined,
   load: (id: Uint8Array, hex: string) => Promise<Entry | undefined>,
 ): Promise<ProfileEntry[]> {
-  const seen = new Map<string, ProfileEntry>([[toHex(start.id), start]]);
+  return [start, ...(await ancestryBeyond(start, () => false, cached, load))];
+}
+
+/**
+ * The entries `start` reaches (itself excluded) without passing through `known` ones: what an
+ * incremental index of the profile lacks to judge `start`. Its cost is what it returns, plus
+ * one lookup per link it stops at.
+ */
+export async function ancestryBeyond(
+  start: ProfileEntry,
+  known: (hex: string) => boolean,
+  cached: (hex: string) => Entry | undefined,
+  load: (id: Uint8Array, hex: string) => Promise<Entry | undefined>,
+): Promise<ProfileEntry[]> {
+  const startHex = toHex(start.id);
+  const seen = new Map<string, ProfileEntry>();
   let level = links(start.entry);
   while (level.length > 0) {
     const next: Uint8Array[] = [];
@@ -54,7 +70,7 @@ export async function causalClosure(
     };
     for (const id of level) {
       const hex = toHex(id);
-      if (seen.has(hex) || missing.has(hex)) continue;
+      if (hex === startHex || seen.has(hex) || missing.has(hex) || known(hex)) continue;
       const entry = cached(hex);
       if (entry === undefined) missing.set(hex, id);
       else take(id, hex, entry);

@@ -4,6 +4,7 @@
  * store; every rule it applies is a pure function of core or governance.
  */
 import {
+  type AppendIndex,
   type Block,
   type BlockHeader,
   buildEntry,
@@ -32,7 +33,8 @@ import {
   ORG_KIND_PREFIX,
 } from '@liuhen/governance';
 import { indexRecord, type LedgerStore } from '@liuhen/store';
-import { causalClosure, defaultProfile, OperatorBook } from './append-context.ts';
+import { ancestryBeyond, causalClosure, defaultProfile, OperatorBook } from './append-context.ts';
+import { AppendIndexes } from './append-indexes.ts';
 import { EntryRefusedError } from './entry-refused.ts';
 import { EnvelopeOpener } from './envelope-opener.ts';
 import { NodeGovernance } from './governance.ts';
@@ -104,6 +106,14 @@ export interface LocatedEntry extends SignedEntry {
   proof?: { size: number; hashes: Uint8Array[]; header: BlockHeader };
 }
 
+/**
+ * What the profile judges an append with besides the candidate: its whole causal closure, or
+ * the object's incremental index and the ancestry the index lacks.
+ */
+type ProfileInputs =
+  | { readonly context: readonly ProfileEntry[] }
+  | { readonly index: AppendIndex; readonly added: readonly ProfileEntry[] };
+
 interface Pending {
   signed: SignedEntry;
   /** The governance position the entry was judged at. */
@@ -137,6 +147,13 @@ export class LedgerNode {
   readonly #opener: EnvelopeOpener;
   /** Recently committed or looked-up entries, by id, oldest first (RECENT_ENTRIES). */
   readonly #recent = new Map<string, Entry>();
+  /** The profile's incremental indexes by object, when the profile has them. */
+  readonly #indexes: AppendIndexes | undefined;
+  /**
+   * Entries the profile's inputs were gathered from, over all appends: a candidate's closure
+   * beyond the object's index (the whole closure without one). A cost measure, not a tuning knob.
+   */
+  readonly profileWork = { walked: 0 };
   /** Operator identities of every org, for the profile's rules. Set by `open`. */
   #operators!: OperatorBook;
   /** Set while state is rebuilt after a failed commit; appends wait for it. */
@@ -151,6 +168,8 @@ export class LedgerNode {
     this.store = options.store;
     this.nodeKey = publicKeyFromSeed(options.nodeSeed);
     this.#profile = profile;
+    const makeIndex = profile.checkAppend.index;
+    this.#indexes = makeIndex === undefined ? undefined : new AppendIndexes(makeIndex);
     this.#opener = new EnvelopeOpener({
       threads: options.verifyThreads ?? 0,
       network: options.networkId,
@@ -319,8 +338,8 @@ export class LedgerNode {
       }
       for (const parent of entry.parents) await this.#checkParent(parent, entry.object);
       // org.* entries (operator certificates) are governance's to judge, not the profile's.
-      const context = entry.kind.startsWith(ORG_KIND_PREFIX) ? undefined : await this.#appendContext(signed);
-      return this.#enqueue(signed, context);
+      const inputs = entry.kind.startsWith(ORG_KIND_PREFIX) ? undefined : await this.#appendContext(signed);
+      return this.#enqueue(signed, inputs);
     } catch (error) {
       this.#reserved.delete(id);
       throw error;
@@ -360,23 +379,38 @@ export class LedgerNode {
 
   /**
    * The profile's inputs besides the candidate: its causal closure (from the queue, the recent
-   * entries, and only then the store) and, read before the synchronous judgement, the operator
-   * records committed since the last append.
+   * entries, and only then the store) or, with an incremental index, the part of it the
+   * object's index lacks; and, read before the synchronous judgement, the operator records
+   * committed since the last append.
    */
-  async #appendContext(signed: SignedEntry): Promise<ProfileEntry[]> {
-    const [closure] = await Promise.all([
-      causalClosure(
-        signed,
-        (hex) => this.#cachedEntry(hex),
-        (id, hex) => this.#entryOf(id, hex),
-      ),
-      this.#operators.refresh(),
-    ]);
-    return closure;
+  async #appendContext(signed: SignedEntry): Promise<ProfileInputs> {
+    const [inputs] = await Promise.all([this.#profileInputs(signed), this.#operators.refresh()]);
+    return inputs;
+  }
+
+  async #profileInputs(signed: SignedEntry): Promise<ProfileInputs> {
+    const cached = (hex: string) => this.#cachedEntry(hex);
+    const load = (id: Uint8Array, hex: string) => this.#entryOf(id, hex);
+    if (this.#indexes === undefined) {
+      const context = await causalClosure(signed, cached, load);
+      this.profileWork.walked += context.length;
+      return { context };
+    }
+    const object = signed.entry.object;
+    let index = this.#indexes.take(object);
+    const missing = index.missingLinks();
+    if (missing.length > 0) {
+      // An entry an indexed one cites was not held when indexed; held now, it is in the closure.
+      const held = await Promise.all(missing.map((id) => load(id, toHex(id))));
+      if (held.some((e) => e !== undefined)) index = this.#indexes.replace(object);
+    }
+    const added = await ancestryBeyond(signed, (hex) => index.has(hex), cached, load);
+    this.profileWork.walked += added.length;
+    return { index, added };
   }
 
   /** Synchronous, so the authority check sees exactly the log position the entry will take. */
-  #enqueue(signed: SignedEntry, context: readonly ProfileEntry[] | undefined): Promise<Ack> {
+  #enqueue(signed: SignedEntry, inputs: ProfileInputs | undefined): Promise<Ack> {
     if (this.#closed) throw new LiuhenError('NODE_CLOSED');
     if (this.#queue.length >= (this.#options.maxPending ?? 20_000)) {
       throw new LiuhenError('NODE_BUSY', `${this.#queue.length} entries are waiting for the disk`);
@@ -390,15 +424,7 @@ export class LedgerNode {
     if (!verdict.ok) throw governanceFailure(verdict.code, verdict.reason);
     // Then the profile: schema, role and structure, and the rules on the causal closure. Refusing
     // rules refuse; the others' findings travel with the acknowledgement.
-    const decision =
-      context === undefined
-        ? undefined
-        : this.#profile.checkAppend({
-            candidate: signed,
-            context,
-            now: this.#now(),
-            operators: this.#operators.identities(),
-          });
+    const decision = inputs === undefined ? undefined : this.#judgeProfile(signed, inputs);
     if (decision !== undefined && !decision.ok) throw new EntryRefusedError(decision.refusals);
     const flags = [...(decision?.flags ?? [])];
     return new Promise<Ack>((resolve, reject) => {
@@ -409,6 +435,21 @@ export class LedgerNode {
       this.#operators.noteQueued(id, entry);
       this.#schedule();
     });
+  }
+
+  /**
+   * The profile's decision. An index keeps an accepted candidate at once: later appends build on
+   * queued entries as on stored ones, and a failed commit clears every index.
+   */
+  #judgeProfile(candidate: SignedEntry, inputs: ProfileInputs) {
+    const now = this.#now();
+    const operators = this.#operators.identities();
+    if ('context' in inputs) {
+      return this.#profile.checkAppend({ candidate, context: inputs.context, now, operators });
+    }
+    const decision = inputs.index.judge({ candidate, added: inputs.added, now, operators });
+    this.#indexes?.trim(candidate.entry.object);
+    return decision;
   }
 
   /**
@@ -530,6 +571,8 @@ export class LedgerNode {
       const failed = this.#queue.splice(0);
       this.#queued.clear();
       this.#operators.dropQueued();
+      // The indexes hold the failed entries as accepted: build them again from the store.
+      this.#indexes?.clear();
       for (const p of failed) this.#reserved.delete(toHex(p.signed.id));
       // A full disk keeps its own code (STORE_FULL): the client may retry once space is freed.
       const error =

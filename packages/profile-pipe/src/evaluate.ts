@@ -20,10 +20,11 @@ import { OperatorDirectory } from './operators.ts';
 import { RULES } from './rules/index.ts';
 import type { Rule, RuleContext, Violation } from './rules/types.ts';
 import { checkStructure } from './structure.ts';
-import { TraceIndex, type TraceNode } from './trace-index.ts';
+import { TraceIndex } from './trace-index.ts';
+import type { TraceNode, TraceView } from './trace-view.ts';
 
 /** Governance acts (operator certificates) are judged by the governance package, not the profile. */
-function isGovernance(e: ProfileEntry): boolean {
+export function isGovernance(e: ProfileEntry): boolean {
   return e.entry.kind.startsWith(ORG_KIND_PREFIX);
 }
 
@@ -89,7 +90,19 @@ export function checkAppend(input: AppendInput): AppendDecision {
     ...input.context.filter((e) => toHex(e.id) !== id && !isGovernance(e)),
     candidate,
   ]);
-  const node = trace.get(id) as TraceNode;
+  return judgeCandidate(trace, trace.get(id) as TraceNode, input.now, input.operators);
+}
+
+/**
+ * The judgement of `checkAppend` on a trace that is the candidate's causal closure and the
+ * candidate itself, however that trace is held (built whole, or an `AppendView`).
+ */
+export function judgeCandidate(
+  trace: TraceView,
+  node: TraceNode,
+  now: number,
+  operators: readonly OperatorIdentity[] | undefined,
+): AppendDecision {
   const structure = checkStructure(trace, node);
   if (structure.length > 0) {
     return {
@@ -105,8 +118,8 @@ export function checkAppend(input: AppendInput): AppendDecision {
   const ctx: RuleContext = {
     trace,
     mode: 'append',
-    asOf: input.now,
-    operators: directoryOf(input.operators),
+    asOf: now,
+    operators: directoryOf(operators),
   };
   const refusals: Refusal[] = [];
   const flags: Finding[] = [];

@@ -1,6 +1,7 @@
 // The public API of profile pipe/1. The scenario generator is a separate entry point,
 // `@liuhen/profile-pipe/scenario`, so the node does not load it.
 export { accountability, projectOf } from './accountability.ts';
+export { appendIndex, PipeAppendIndex } from './append-index.ts';
 export { type BodyOptions, checkBody, parseBody } from './body.ts';
 export {
   describeKind,

@@ -1,7 +1,8 @@
 /** `pipe/1` as a generic `Profile`: what the node, the inspector and replay call. */
-import type { CborMap, Profile } from '@liuhen/core';
+import type { AppendInput, CborMap, Profile } from '@liuhen/core';
 import { ORG_KIND_PREFIX } from '@liuhen/governance';
 import { accountability } from './accountability.ts';
+import { appendIndex } from './append-index.ts';
 import { checkBody } from './body.ts';
 import { KIND_DESCRIPTORS, OBJECT_TYPE_DESCRIPTORS, RULE_DESCRIPTORS } from './describe.ts';
 import { checkAppend, evaluate } from './evaluate.ts';
@@ -31,7 +32,8 @@ export const pipeProfile: Profile<PipeObjectState> = {
     return spec !== undefined && mayRoleSign(spec, role);
   },
   requiredCosigners: (kind, role) => (kindSpec(kind)?.cosigners ?? []).filter((r) => r !== role),
-  checkAppend,
+  // The node keeps an incremental index per object; the inspector calls the pure function.
+  checkAppend: Object.assign((input: AppendInput) => checkAppend(input), { index: appendIndex }),
   evaluate,
   initialState,
   reduce,

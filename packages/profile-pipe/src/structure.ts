@@ -16,7 +16,7 @@ import { isAlias, lotCode, OBJECT_TYPES, parseLotId, parseObjectId, parseSegment
 import { type BodyOf, kindSpec } from './kinds/index.ts';
 import type { KindSpec } from './kinds/spec.ts';
 import { isRole, LEAD_ROLES } from './roles.ts';
-import { noteBodyValid, type TraceIndex, type TraceNode } from './trace-index.ts';
+import { noteBodyValid, type TraceNode, type TraceView } from './trace-view.ts';
 
 export interface StructureIssue {
   readonly code: PipeErrorCode;
@@ -31,7 +31,7 @@ export function mayRoleSign(spec: KindSpec, role: string): boolean {
   return spec.signers === 'any' ? isRole(role) : (spec.signers as readonly string[]).includes(role);
 }
 
-export function checkStructure(trace: TraceIndex, node: TraceNode): StructureIssue[] {
+export function checkStructure(trace: TraceView, node: TraceNode): StructureIssue[] {
   const { entry } = node;
   const spec = kindSpec(entry.kind);
   if (spec === undefined) {
@@ -122,7 +122,7 @@ function sealedIssues(spec: KindSpec, node: TraceNode): StructureIssue[] {
   return out;
 }
 
-function consistency(trace: TraceIndex, node: TraceNode): StructureIssue[] {
+function consistency(trace: TraceView, node: TraceNode): StructureIssue[] {
   const { entry } = node;
   const parsed = parseObjectId(entry.object);
   const out: StructureIssue[] = [];
@@ -213,7 +213,7 @@ function consistency(trace: TraceIndex, node: TraceNode): StructureIssue[] {
   return out;
 }
 
-function citations(trace: TraceIndex, node: TraceNode, spec: KindSpec): StructureIssue[] {
+function citations(trace: TraceView, node: TraceNode, spec: KindSpec): StructureIssue[] {
   const out: StructureIssue[] = [];
   const fail = (message: string) => out.push({ code: 'PIPE_REFS_INVALID', message, field: 'refs' });
   for (const ref of spec.refs) {

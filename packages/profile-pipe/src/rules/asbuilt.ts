@@ -4,7 +4,7 @@
  * survey: a reader who cannot open it gets "not checkable at this clearance" for the survey,
  * never a pass. Whether a survey precedes the final layer needs no restricted field.
  */
-import type { TraceIndex, TraceNode } from '../trace-index.ts';
+import type { TraceNode, TraceView } from '../trace-view.ts';
 import { formatRange, overlaps, sealedAway } from './helpers.ts';
 import type { Outcome, Rule } from './types.ts';
 
@@ -12,7 +12,7 @@ import type { Outcome, Rule } from './types.ts';
 const MAX_PLAN_MM = 50;
 const MAX_HEIGHT_MM = 30;
 
-function surveyed(trace: TraceIndex, node: TraceNode): Outcome {
+function surveyed(trace: TraceView, node: TraceNode): Outcome {
   const body = trace.body(node, 'construction.backfill-layer');
   if (body === undefined || body.final !== true) return undefined;
   const surveys = trace.ancestors(
@@ -26,7 +26,7 @@ function surveyed(trace: TraceIndex, node: TraceNode): Outcome {
   return { message: `final backfill of ${formatRange(body.chainage)} before any survey.as-built of it` };
 }
 
-function accurate(trace: TraceIndex, node: TraceNode): Outcome {
+function accurate(trace: TraceView, node: TraceNode): Outcome {
   const body = trace.body(node, 'survey.as-built');
   if (body === undefined) return undefined;
   const sealed = sealedAway(trace, node, 'survey.as-built', ['planAccuracyMm', 'heightAccuracyMm']);

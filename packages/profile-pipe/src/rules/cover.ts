@@ -3,7 +3,7 @@
  * photo or video. Covering steps are the bedding placed over made joints and the first backfill
  * layer over a chainage; later layers cover nothing new.
  */
-import type { TraceNode } from '../trace-index.ts';
+import type { TraceNode } from '../trace-view.ts';
 import { formatRange, hasPhotoOrVideo, overlaps, short, within } from './helpers.ts';
 import type { Rule } from './types.ts';
 

@@ -4,7 +4,7 @@
  * pipe. A finding is reported on the entry that started the clock, once the deadline has passed
  * relative to the "as of" time, or when the fulfilment was recorded late.
  */
-import type { TraceNode } from '../trace-index.ts';
+import type { TraceNode } from '../trace-view.ts';
 import { addMonths, combine, DAY, deadline } from './helpers.ts';
 import type { Rule, RuleContext, Violation } from './types.ts';
 

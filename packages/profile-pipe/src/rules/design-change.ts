@@ -4,7 +4,7 @@
  * has started when the revision's ancestry shows it, or when the project's start order claims an
  * earlier time: a revision does not escape the owner's approval by not citing the start.
  */
-import type { TraceNode } from '../trace-index.ts';
+import type { TraceNode } from '../trace-view.ts';
 import { projectSegments } from './helpers.ts';
 import type { Rule } from './types.ts';
 

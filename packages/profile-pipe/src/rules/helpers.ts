@@ -3,7 +3,7 @@ import type { Entry } from '@liuhen/core';
 import { parseObjectId } from '../ids.ts';
 import type { BodyOf, KindName } from '../kinds/index.ts';
 import { iso } from '../time.ts';
-import type { TraceIndex, TraceNode } from '../trace-index.ts';
+import type { TraceNode, TraceView } from '../trace-view.ts';
 import type { RuleContext, Violation } from './types.ts';
 
 export { addMonths, DAY, HOUR, iso, MINUTE } from '../time.ts';
@@ -30,7 +30,7 @@ export type DesignBody = BodyOf<'design.issued'>;
 
 /** The design of `node`'s object in force when `node` was made: the latest one in its ancestry. */
 export function designInForce(
-  trace: TraceIndex,
+  trace: TraceView,
   node: TraceNode,
 ): { node: TraceNode; body: DesignBody } | undefined {
   const designs = [
@@ -42,12 +42,12 @@ export function designInForce(
 }
 
 /** The body of a `design.issued` or `design.revised` node (the revision has the issue's fields). */
-function designBody(trace: TraceIndex, node: TraceNode): DesignBody {
+function designBody(trace: TraceView, node: TraceNode): DesignBody {
   return (trace.body(node, 'design.issued') ?? trace.body(node, 'design.revised')) as unknown as DesignBody;
 }
 
 /** The latest design of a segment anywhere in the trace. */
-export function latestDesign(trace: TraceIndex, segment: string): DesignBody | undefined {
+export function latestDesign(trace: TraceView, segment: string): DesignBody | undefined {
   const designs = trace
     .ofObject(segment)
     .filter(
@@ -58,7 +58,7 @@ export function latestDesign(trace: TraceIndex, segment: string): DesignBody | u
 }
 
 /** Segments of a project present in the trace: those whose design cites the project. */
-export function projectSegments(trace: TraceIndex, project: string): string[] {
+export function projectSegments(trace: TraceView, project: string): string[] {
   const out = new Set<string>();
   for (const kind of ['design.issued', 'design.revised'] as const) {
     for (const d of trace.ofKind(kind)) {
@@ -107,7 +107,7 @@ export function deadline(
  * at this clearance, never passed. Undefined when the reader sees them all.
  */
 export function sealedAway<K extends KindName>(
-  trace: TraceIndex,
+  trace: TraceView,
   node: TraceNode,
   kind: K,
   fields: readonly (keyof BodyOf<K> & string)[],

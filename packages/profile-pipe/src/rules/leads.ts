@@ -6,7 +6,7 @@
 import { toHex } from '@liuhen/core';
 import { personOf, samePerson } from '../operators.ts';
 import { LEAD_ONLY_ROLES, partyOfLeadRole, RESPONSIBLE_PARTIES } from '../roles.ts';
-import type { TraceNode } from '../trace-index.ts';
+import type { TraceNode } from '../trace-view.ts';
 import { combine, short } from './helpers.ts';
 import type { Rule, RuleContext, Violation } from './types.ts';
 

@@ -4,7 +4,7 @@
  * 1 km it departs from good practice. Raw readings identical to another test's are reported:
  * reused readings are how a test that never happened is recorded.
  */
-import type { TraceNode } from '../trace-index.ts';
+import type { TraceNode } from '../trace-view.ts';
 import { combine, HOUR, iso, MINUTE, short, within } from './helpers.ts';
 import type { Rule, Violation } from './types.ts';
 

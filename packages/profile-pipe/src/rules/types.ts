@@ -2,10 +2,10 @@
 import type { FindingSeverity, RuleDescriptor } from '@liuhen/core';
 import type { BodyOf, KindName } from '../kinds/index.ts';
 import type { OperatorDirectory } from '../operators.ts';
-import type { TraceIndex, TraceNode } from '../trace-index.ts';
+import type { TraceNode, TraceView } from '../trace-view.ts';
 
 export interface RuleContext {
-  readonly trace: TraceIndex;
+  readonly trace: TraceView;
   /**
    * `append`: the candidate is judged before it is stored, so nothing after it exists yet:
    * rules skip what later entries could still satisfy (attestations, deadlines).

@@ -88,6 +88,8 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: 'the database cannot be opened or read (closed, locked, or an I/O error)',
   STORE_INCOMPATIBLE: 'the database is not a Liuhen store of a supported format version',
   STORE_CORRUPT: 'a record the store relies on is missing or malformed',
+  VERIFY_WORKER_FAILED:
+    'a verification worker thread failed, so the store was not verified (neither found sound nor damaged); verify again',
   STORE_FULL:
     'the disk holding the store is full; nothing was written, and writes resume once space is freed',
   BLOB_TOO_LARGE: 'the attachment exceeds the size limit',

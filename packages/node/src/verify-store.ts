@@ -1,8 +1,14 @@
 /**
  * Whole-store verification: every org log, header by header — signature, hash chain, entry
  * count, every entry (in worker threads, one per core), the Merkle root — then the stored log
- * head and every blob. It reports each problem against the entry, block or blob it concerns and
- * never stops at the first.
+ * head, the derived tables (index audit) and every blob. It reports each problem against the
+ * entry, block, table or blob it concerns and never stops at the first.
+ *
+ * The main thread reads and orders; the workers hold the CPU-bound part, and envelopes travel to
+ * them packed in one transferred buffer per batch. The index tables are read after the logs:
+ * read while the workers verified, they cost the workers more CPU (the cores are shared) than
+ * they saved in time, and held ~100 MB more memory at a million entries. Hashing them on the
+ * workers instead of this thread saved little: reading them is most of the cost.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -10,7 +16,9 @@ import {
   type BlockHeader,
   checkHeaderExtends,
   equalBytes,
+  HASH_SIZE,
   isLiuhenError,
+  LiuhenError,
   MerkleFrontier,
   toHex,
   verifyHeaderSignature,
@@ -18,7 +26,7 @@ import {
 import { type Genesis, type GovernanceState, isGovernanceError } from '@liuhen/governance';
 import type { BlobStore, LedgerStore } from '@liuhen/store';
 import { governedHeaderKey } from './governance-validation.ts';
-import type { VerifyResult, VerifyTask } from './verify-worker.ts';
+import { packEnvelopes, type VerifyResult, type VerifyTask } from './verify-worker.ts';
 
 export interface Finding {
   kind: 'entry' | 'block' | 'log' | 'index' | 'blob' | 'storage';
@@ -57,32 +65,63 @@ interface BlockInFlight {
   entries: number;
 }
 
-class WorkerPool {
-  readonly #workers: Worker[];
-  readonly #waiting = new Map<number, (r: VerifyResult) => void>();
-  #next = 0;
+/**
+ * Verify workers, each given the next batch while it has the fewest in hand: on a shared machine
+ * one worker can fall behind, and strict turns would leave the other idle at the end.
+ *
+ * A worker that fails or exits before `close` fails the pool: its batches would never be
+ * answered, so every batch in hand and every later one is rejected with one typed error rather
+ * than left waiting. (Exported with `entry` for the test, which starts workers that crash.)
+ */
+export class VerifyWorkerPool {
+  readonly #workers: Array<{ worker: Worker; busy: number }>;
+  readonly #waiting = new Map<number, { resolve: (r: VerifyResult) => void; reject: (e: Error) => void }>();
+  #failure: LiuhenError | undefined;
+  #closing = false;
 
-  constructor(size: number) {
-    const entry = new URL('./verify-worker-entry.mjs', import.meta.url);
-    this.#workers = Array.from({ length: size }, () => {
-      const worker = new Worker(entry);
-      worker.on('message', (r: VerifyResult) => {
-        this.#waiting.get(r.seq)?.(r);
+  constructor(size: number, entry = new URL('./verify-worker-entry.mjs', import.meta.url)) {
+    this.#workers = Array.from({ length: size }, (_, n) => {
+      const slot = { worker: new Worker(entry), busy: 0 };
+      slot.worker.on('message', (r: VerifyResult) => {
+        slot.busy--;
+        this.#waiting.get(r.seq)?.resolve(r);
         this.#waiting.delete(r.seq);
       });
-      return worker;
+      // 'error' comes first when a worker throws, then 'exit': the first names the cause.
+      slot.worker.on('error', (error) => this.#fail(`verify worker ${n} failed: ${error.message}`, error));
+      slot.worker.on('exit', (code) => {
+        if (!this.#closing) this.#fail(`verify worker ${n} exited with code ${code}`);
+      });
+      return slot;
     });
   }
 
+  /** Why the pool failed, once a worker has. */
+  get failure(): LiuhenError | undefined {
+    return this.#failure;
+  }
+
   run(task: VerifyTask): Promise<VerifyResult> {
-    return new Promise((resolve) => {
-      this.#waiting.set(task.seq, resolve);
-      (this.#workers[this.#next++ % this.#workers.length] as Worker).postMessage(task);
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(task.seq, { resolve, reject });
+      const slot = this.#workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+      slot.busy++;
+      slot.worker.postMessage(task, [task.bytes.buffer, task.ends.buffer]);
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    this.#closing = true;
+    await Promise.all(this.#workers.map(({ worker }) => worker.terminate()));
+  }
+
+  #fail(message: string, cause?: unknown): void {
+    if (this.#failure) return;
+    // Thrown, not reported: the CLI exits 2 (environment), not 1 (verification failed).
+    this.#failure = new LiuhenError('VERIFY_WORKER_FAILED', message, { cause });
+    for (const { reject } of this.#waiting.values()) reject(this.#failure);
+    this.#waiting.clear();
   }
 }
 
@@ -105,7 +144,7 @@ export async function verifyStore(options: {
   const findings: Finding[] = [];
   const total = await store.entryCount().catch(() => 0);
   const threads = options.threads ?? availableParallelism();
-  const pool = new WorkerPool(threads);
+  const pool = new VerifyWorkerPool(threads);
   const readAhead = 4 * BATCH * threads;
   let done = 0;
   let blocks = 0;
@@ -139,21 +178,24 @@ export async function verifyStore(options: {
         findings.push(...block.findings);
         let offset = from;
         for (const result of await Promise.all(block.tasks)) {
-          for (const [i, failure] of result.failures.entries()) {
-            if (failure)
-              findings.push({
-                kind: 'entry',
-                org,
-                index: offset + i,
-                height: header.height,
-                code: failure.code,
-                message: failure.message,
-              });
-            indexAudit.addNodes(org, frontier.append(result.leafHashes[i] as Uint8Array));
-          }
-          indexAudit.digests.merge(result.digests);
-          offset += result.leafHashes.length;
-          done += result.leafHashes.length;
+          for (const failure of result.failures)
+            findings.push({
+              kind: 'entry',
+              org,
+              index: offset + failure.offset,
+              height: header.height,
+              code: failure.code,
+              message: failure.message,
+            });
+          const count = result.leafHashes.length / HASH_SIZE;
+          for (let i = 0; i < count; i++)
+            indexAudit.addNodes(
+              org,
+              frontier.append(result.leafHashes.subarray(HASH_SIZE * i, HASH_SIZE * (i + 1))),
+            );
+          indexAudit.addRecords(result.records);
+          offset += count;
+          done += count;
           options.onProgress?.({ done, total });
         }
         unsettled -= block.entries;
@@ -175,17 +217,18 @@ export async function verifyStore(options: {
       };
       const orgNo = indexAudit.orgNumber(org);
       const dispatch = (block: BlockInFlight, envelopes: Uint8Array[]): void => {
-        block.tasks.push(
-          pool.run({
-            seq: seq++,
-            network: networkId,
-            org,
-            orgNo,
-            firstIndex: block.from + block.entries,
-            maxEntryBytes: entryLimit(genesis, options.governance, block.header),
-            envelopes,
-          }),
-        );
+        const task = pool.run({
+          seq: seq++,
+          network: networkId,
+          org,
+          orgNo,
+          firstIndex: block.from + block.entries,
+          maxEntryBytes: entryLimit(genesis, options.governance, block.header),
+          ...packEnvelopes(envelopes),
+        });
+        // A failed pool rejects batches no one may await any more; `pool.failure` reports it.
+        task.catch(() => undefined);
+        block.tasks.push(task);
         block.entries += envelopes.length;
       };
       try {
@@ -208,21 +251,23 @@ export async function verifyStore(options: {
           // Read the block's entries and verify them in parallel batches, keeping log order.
           let batch: Uint8Array[] = [];
           let expected = read;
-          for await (const { index, envelope } of store.envelopes(org, read, header.size)) {
-            if (index !== expected) {
-              block.findings.push({
-                kind: 'log',
-                org,
-                index: expected,
-                code: 'STORAGE_FAILED',
-                message: `entry ${expected} is missing`,
-              });
-            }
-            expected = index + 1;
-            batch.push(envelope);
-            if (batch.length === BATCH) {
-              dispatch(block, batch);
-              batch = [];
+          for await (const records of store.envelopeBatches(org, read, header.size)) {
+            for (const { index, envelope } of records) {
+              if (index !== expected) {
+                block.findings.push({
+                  kind: 'log',
+                  org,
+                  index: expected,
+                  code: 'STORAGE_FAILED',
+                  message: `entry ${expected} is missing`,
+                });
+              }
+              expected = index + 1;
+              batch.push(envelope);
+              if (batch.length === BATCH) {
+                dispatch(block, batch);
+                batch = [];
+              }
             }
           }
           if (batch.length > 0) dispatch(block, batch);
@@ -247,6 +292,8 @@ export async function verifyStore(options: {
           });
         }
       } catch (error) {
+        // A verifier that lost a worker cannot vouch for anything, damaged or not.
+        if (pool.failure) throw pool.failure;
         findings.push({ kind: 'storage', org, ...describe(error) });
       }
     }

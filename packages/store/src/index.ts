@@ -5,7 +5,8 @@ export {
   type AuditedTable,
   addEntryRecords,
   ExpectedIndexes,
-  type ExportedDigests,
+  type PackedRecords,
+  RecordPacker,
   TableDigests,
 } from './index-audit.ts';
 export {

@@ -106,3 +106,57 @@ describe('index audit', () => {
     expect(await store.auditIndexes(expected(all))).toEqual(['signer']);
   });
 });
+
+describe('index audit of damaged keys', () => {
+  it('names the table of a posting key too short to hold a sequence number, and of one missing', async () => {
+    const all = await build();
+    await rawEdit(async (db) => {
+      await db.put(Uint8Array.of(0x54, 1, 2), Uint8Array.of(0, 1));
+      await db.del((await firstKey(db, 'O'))[0]);
+    });
+    expect(await store.auditIndexes(expected(all))).toEqual(['object', 'time']);
+  });
+});
+
+describe('index audit keys', () => {
+  it('digests under a key of its own for each audit, so digests cannot be known in advance', async () => {
+    const all = await build();
+    expect(expected(all).digests.differences(expected(all).digests)).toEqual([
+      'id',
+      'object',
+      'kind',
+      'signer',
+      'time',
+      'merkle',
+    ]);
+  });
+
+  it('compares multisets: an entry fed twice more, whose digests cancel under XOR, does not pass', async () => {
+    const all = await build();
+    const first = all[0] as (typeof all)[number];
+    // The Merkle nodes differ too: the verifier's frontier took the extra leaves.
+    expect(await store.auditIndexes(expected([first, first, ...all]))).toEqual([
+      'id',
+      'object',
+      'kind',
+      'signer',
+      'time',
+      'merkle',
+    ]);
+  });
+
+  it('compares multisets: an entry fed three times in place of three others does not pass', async () => {
+    const all = await build();
+    // As many records as the store holds; the repeats leave one copy's digest under XOR.
+    const [first, , , , ...rest] = all;
+    const fed = [first, first, first, ...rest] as typeof all;
+    expect(await store.auditIndexes(expected(fed))).toEqual([
+      'id',
+      'object',
+      'kind',
+      'signer',
+      'time',
+      'merkle',
+    ]);
+  });
+});

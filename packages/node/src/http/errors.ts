@@ -54,6 +54,7 @@ const STATUS: Partial<Record<string, number>> = {
   // Insufficient Storage: nothing was written; the same request succeeds once space is freed.
   STORE_FULL: 507,
   BLOB_CORRUPT: 500,
+  VERIFY_WORKER_FAILED: 500,
   STORE_CORRUPT: 500,
   ...GOVERNANCE_STATUS,
   // Sealed sections (protocol §15.8): the reader or grantor may not see the content.

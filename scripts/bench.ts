@@ -3,7 +3,7 @@
  * measured in one run beside the raw bounds, as a table and optionally as JSON.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { coreSuite } from './bench/core.ts';
 import type { BenchResult, Suite } from './bench/harness.ts';
@@ -49,10 +49,22 @@ const only = values.only;
 const selected = (name: string) => only === undefined || name.startsWith(only);
 
 const results = new Map<string, BenchResult>();
+const runStarted = performance.now();
+const suiteSeconds: string[] = [];
 for (const suite of SUITES) {
   if (!suite.names.some(selected)) continue;
+  const started = performance.now();
   for (const result of await suite.run({ quick: values.quick, results })) results.set(result.name, result);
+  suiteSeconds.push(`${suite.names[0]} ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
+// Wall time on stderr, with the load: closing notes quote it, and on a shared machine it varies.
+console.error(
+  `bench wall time ${((performance.now() - runStarted) / 1000).toFixed(1)} s` +
+    ` (load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}${values.quick ? ', quick' : ''}): ` +
+    suiteSeconds.join(', '),
+);
 
 function judge(name: string, value: number): { target: string; ratio: string; ok: string } {
   const target = TARGETS[name];

@@ -270,7 +270,7 @@ export class BenchPool {
 
 /** Bump when the generated entries, the layout of the fixture or the store format change. */
 const STORE_VERSION = 'v2';
-const BENCH_DIR = fileURLToPath(new URL('../../.bench/', import.meta.url));
+export const BENCH_DIR = fileURLToPath(new URL('../../.bench/', import.meta.url));
 
 export interface StoreMeta {
   version: string;

@@ -1,5 +1,5 @@
 /**
- * Node results: the append pipeline in-process and through a real daemon, whole-store
+ * Node results: the append pipeline through a real daemon (in-process: append.ts), whole-store
  * verification against the all-core Ed25519 bound, object traces at 100,000 and 1,000,000
  * entries, bytes on disk per entry, and the resident memory of a daemon holding a million
  * entries. `--quick` uses stores of 50,000 and 5,000 entries and shorter loads, so that the whole
@@ -10,18 +10,7 @@
  * node-fixture.ts); docs/benchmarks.md describes the method and the latest results.
  */
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  type CborMap,
-  equalBytes,
-  generateEncryptionKeyPair,
-  openEnvelope,
-  type SealRecipient,
-  sealFields,
-  signEntry,
-} from '@liuhen/core';
+import { readFileSync } from 'node:fs';
 import {
   type LedgerNode,
   loadGenesis,
@@ -31,12 +20,11 @@ import {
 } from '../../packages/node/src/index.ts';
 import { LedgerStore } from '../../packages/store/src/index.ts';
 import { PASSPHRASE, startNode } from '../lib/node-process.ts';
+import { appendSuite } from './append.ts';
 import type { Suite } from './harness.ts';
 import { runLoad } from './http-load.ts';
 import { segment } from './node-entries.ts';
 import {
-  appoint,
-  type BenchNetwork,
   BenchPool,
   cachedStore,
   createDataDir,
@@ -45,10 +33,7 @@ import {
   type StoreMeta,
   TRACE_LENGTH,
 } from './node-fixture.ts';
-
-/** Progress and diagnostics on stderr, with the 1-minute load average: the machine may be shared. */
-const log = (line: string) => console.error(`[node bench, load ${loadavg()[0]?.toFixed(1)}] ${line}`);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+import { cpuMicros, fmt, log, perCore, processCpuMicros, signEnvelopes, tempDir } from './node-measure.ts';
 
 /** The large store of a run and the one a tenth its size, for the trace scaling ratio. */
 const storeSizes = (quick: boolean) =>
@@ -59,26 +44,6 @@ function daemonNodeOptions(): NodeJS.ProcessEnv {
   const options = process.env.BENCH_DAEMON_NODE_OPTIONS;
   return options ? { NODE_OPTIONS: options } : {};
 }
-
-/**
- * CPU time, user + system, of this process (all its threads) in µs. With the machine shared,
- * wall-clock rates depend on the load; CPU per entry does not, and gives the rate an idle
- * machine would reach: cores / CPU per entry.
- */
-function cpuMicros(): number {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-}
-
-/** CPU time of another process (all its threads) in µs, from /proc/<pid>/stat. */
-function processCpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-const perCore = (cpuMicrosPerItem: number) => `${fmt(1e6 / cpuMicrosPerItem)}/s per core`;
 
 /** CPU µs of one raw Ed25519 verification (node:crypto, cached KeyObject, 420 bytes) here. */
 function rawVerifyCpuMicros(): number {
@@ -104,219 +69,6 @@ function store(size: number): Promise<StoreMeta> {
   }
   return build;
 }
-
-function tempDir(prefix: string): { path: string; remove: () => void } {
-  const path = mkdtempSync(join(tmpdir(), `liuhen-bench-${prefix}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-/** Appends every envelope with `concurrency` calls in flight; resolves when all are durable. */
-async function appendAll(
-  node: LedgerNode,
-  envelopes: readonly Uint8Array[],
-  concurrency: number,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < envelopes.length) await node.appendSigned(envelopes[next++] as Uint8Array);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, envelopes.length) }, worker));
-}
-
-/** `count` chained entries over `objects` segments, and one more on a segment of its own. */
-async function signEnvelopes(
-  net: BenchNetwork,
-  count: number,
-  objects: number,
-): Promise<{ envelopes: Uint8Array[]; warmUp: Uint8Array }> {
-  const pool = new BenchPool();
-  try {
-    const started = performance.now();
-    const { envelopes } = await pool.signChain(net, count, objects);
-    const extra = await pool.sign(net, [
-      // A segment of its own: the chains use segments 0 … objects − 1.
-      { n: count, object: segment(objects), parent: undefined, operator: 0 },
-    ]);
-    log(`signed ${fmt(count)} entries in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    return { envelopes, warmUp: extra.envelopes[0] as Uint8Array };
-  } finally {
-    await pool.close();
-  }
-}
-
-/** The as-built geometry a sealed entry of append.durable.restricted carries (about 200 bytes). */
-const SEALED_FIELDS: CborMap = {
-  points: [
-    { name: 'GCP-1', xM: 500_123.4567, yM: 2_501_987.6543, zM: 3.8125 },
-    { name: 'GCP-2', xM: 500_171.0931, yM: 2_502_010.2219, zM: 3.6875 },
-  ],
-  planAccuracyMm: 12,
-  heightAccuracyMm: 8,
-};
-
-interface Run {
-  readonly rate: number;
-  readonly seconds: number;
-  readonly cpuPerEntry: number;
-  readonly blocks: number;
-}
-
-/**
- * One durable append run over a fresh store: the first `objects` envelopes warm up, the rest are
- * timed. `beforeAppend` runs in the timed loop before envelope i is appended.
- */
-async function timedAppend(
-  net: BenchNetwork,
-  envelopes: readonly Uint8Array[],
-  objects: number,
-  concurrency: number,
-  beforeAppend?: (i: number) => void,
-): Promise<Run> {
-  const dir = tempDir('append');
-  const store = await LedgerStore.open(dir.path);
-  const node = await openNode(store, net);
-  try {
-    await appoint(node, net);
-    await appendAll(node, envelopes.slice(0, objects), concurrency);
-    const height = node.height;
-    const timed = envelopes.slice(objects);
-    const started = performance.now();
-    const cpu = cpuMicros();
-    let next = 0;
-    const worker = async () => {
-      while (next < timed.length) {
-        const i = next++;
-        beforeAppend?.(objects + i);
-        await node.appendSigned(timed[i] as Uint8Array);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, timed.length) }, worker));
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      rate: timed.length / seconds,
-      seconds,
-      cpuPerEntry: (cpuMicros() - cpu) / timed.length,
-      blocks: node.height - height,
-    };
-  } finally {
-    await node.close();
-    dir.remove();
-  }
-}
-
-/**
- * append.durable.restricted: append.durable with 10% of the timed entries carrying a sealed
- * section (as-built geometry) wrapped to three orgs' X25519 keys, measured in the same run as a
- * plain baseline over the same envelopes, so the ratio holds on a shared machine.
- *
- * The sealed entries are among the last round of each segment's chain (no later entry names them
- * as a parent, so re-signing them with their sealed section breaks no chain), sealed and signed
- * before timing like every other envelope; the timed loop then seals the same fields once more
- * per sealed entry, so the rate pays what a node pays when it seals an unsigned request (a data
- * key, the AEAD, one X25519 per recipient plus one), besides storing the larger envelope.
- */
-const appendRestrictedSuite: Suite = {
-  names: ['append.durable.restricted'],
-  async run({ quick }) {
-    const objects = quick ? 5_000 : 20_000;
-    const total = quick ? 15_000 : 170_000;
-    // Half as many in flight as segments: an entry is taken only after half a round of later
-    // entries has been acknowledged, so its parent (a round earlier) is committed even when the
-    // verify threads reorder completions on a loaded machine (PARENT_UNKNOWN otherwise).
-    const concurrency = Math.min(5_000, objects / 2);
-    const net = createNetwork();
-    const { envelopes } = await signEnvelopes(net, total, objects);
-    const recipients: SealRecipient[] = ['archive', 'contractor', 'supervision'].map((org) => ({
-      org,
-      publicKey: generateEncryptionKeyPair().publicKey,
-    }));
-    const sealedCount = Math.round((total - objects) / 10);
-    const sealed = new Set<number>();
-    for (let k = 0; k < sealedCount; k++) sealed.add(total - 1 - k * Math.floor(objects / sealedCount));
-    const restricted = envelopes.slice();
-    const contexts = new Map<number, { network: Uint8Array; org: string; object: string; kind: string }>();
-    for (const n of sealed) {
-      const { entry } = openEnvelope(envelopes[n] as Uint8Array);
-      const context = { network: entry.network, org: entry.org, object: entry.object, kind: entry.kind };
-      contexts.set(n, context);
-      const resealed = {
-        ...entry,
-        classification: 'restricted' as const,
-        sealed: sealFields(SEALED_FIELDS, recipients, context),
-      };
-      const seed = net.operatorSeeds[net.operatorKeys.findIndex((k) => equalBytes(k, entry.signer))];
-      if (seed === undefined) throw new Error(`entry ${n} is signed by no operator of the network`);
-      restricted[n] = signEntry(resealed, seed).envelope;
-    }
-    // Plain, sealed, sealed, plain: the machine's load drifts, and an ABBA order cancels a linear
-    // drift out of the ratio. CPU per entry, over all threads, does not depend on the load at all.
-    const sealedRun = (): ReturnType<typeof timedAppend> =>
-      timedAppend(net, restricted, objects, concurrency, (n) => {
-        const context = contexts.get(n);
-        if (context !== undefined) sealFields(SEALED_FIELDS, recipients, context);
-      });
-    const runs = [
-      await timedAppend(net, envelopes, objects, concurrency),
-      await sealedRun(),
-      await sealedRun(),
-      await timedAppend(net, envelopes, objects, concurrency),
-    ];
-    const [p1, s1, s2, p2] = runs as [Run, Run, Run, Run];
-    const timed = total - objects;
-    const plainRate = (2 * timed) / (p1.seconds + p2.seconds);
-    const sealedRate = (2 * timed) / (s1.seconds + s2.seconds);
-    const plainCpu = (p1.cpuPerEntry + p2.cpuPerEntry) / 2;
-    const sealedCpu = (s1.cpuPerEntry + s2.cpuPerEntry) / 2;
-    log(
-      `append.durable.restricted: ${fmt(timed)} entries (${fmt(sealedCount)} sealed to 3 orgs) per run, ` +
-        `${fmt(sealedRate)}/s and CPU ${sealedCpu.toFixed(0)} µs per entry; plain in the same run ` +
-        `(plain, sealed, sealed, plain): ${fmt(plainRate)}/s, CPU ${plainCpu.toFixed(0)} µs per entry; ` +
-        `ratio ${((100 * sealedRate) / plainRate).toFixed(1)}% by rate, ` +
-        `${((100 * plainCpu) / sealedCpu).toFixed(1)}% by CPU per entry (target ≥ 85%)`,
-    );
-    return [{ name: 'append.durable.restricted', value: sealedRate, unit: 'entries/s' }];
-  },
-};
-
-/**
- * append.durable: LedgerNode over a LedgerStore in this process, pre-signed envelopes appended
- * with many calls in flight; each call resolves only once its block is fsynced. The first
- * `objects` entries (no parents yet) warm up; the rest, each naming a committed parent, count.
- */
-const appendSuite: Suite = {
-  names: ['append.durable'],
-  async run({ quick }) {
-    const objects = quick ? 5_000 : 20_000;
-    const total = quick ? 15_000 : 170_000;
-    // No more in flight than segments: an entry's parent is then always acknowledged first.
-    const concurrency = Math.min(5_000, objects);
-    const net = createNetwork();
-    const { envelopes } = await signEnvelopes(net, total, objects);
-    const dir = tempDir('append');
-    const store = await LedgerStore.open(dir.path);
-    const node = await openNode(store, net);
-    try {
-      await appoint(node, net);
-      await appendAll(node, envelopes.slice(0, objects), concurrency);
-      const height = node.height;
-      const started = performance.now();
-      const cpu = cpuMicros();
-      await appendAll(node, envelopes.slice(objects), concurrency);
-      const seconds = (performance.now() - started) / 1000;
-      const cpuPerEntry = (cpuMicros() - cpu) / (total - objects);
-      const blocks = node.height - height;
-      log(
-        `append.durable: ${fmt(total - objects)} entries in ${seconds.toFixed(2)} s, ${blocks} blocks ` +
-          `(${fmt((total - objects) / blocks)} entries/block), ${concurrency} appends in flight; ` +
-          `CPU ${cpuPerEntry.toFixed(0)} µs per entry over all threads (${perCore(cpuPerEntry)})`,
-      );
-      return [{ name: 'append.durable', value: (total - objects) / seconds, unit: 'entries/s' }];
-    } finally {
-      await node.close();
-      dir.remove();
-    }
-  },
-};
 
 /**
  * http.append: a `liuhen-node start` child process; 32 keep-alive clients POST pre-signed CBOR
@@ -492,6 +244,11 @@ const traceSuite: Suite = {
   },
 };
 
+/** CPU time of this process's main thread in µs, from /proc (the verify workers are threads). */
+function mainThreadCpuMicros(): number {
+  return processCpuMicros(`${process.pid}/task/${process.pid}`);
+}
+
 /**
  * bound.verify.cores: raw node:crypto verification on one worker per core, all at once.
  * verify.all: verifyStore (headers, chain, every entry in workers, Merkle roots) over the
@@ -505,7 +262,7 @@ const verifySuite: Suite = {
       const pool = new BenchPool();
       try {
         await pool.verifyBound(300);
-        return await pool.verifyBound(quick ? 1_500 : 4_000);
+        return await pool.verifyBound(quick ? 1_000 : 4_000);
       } finally {
         await pool.close();
       }
@@ -517,14 +274,21 @@ const verifySuite: Suite = {
     const ledger = await LedgerStore.open(paths(meta.dir).db);
     try {
       const cpu = cpuMicros();
+      const mainCpu = mainThreadCpuMicros();
       const report = await verifyStore({ store: ledger, genesis, networkId });
       const cpuPerEntry = (cpuMicros() - cpu) / report.entries;
+      const mainPerEntry = (mainThreadCpuMicros() - mainCpu) / report.entries;
       const after = await measureBound();
       const raw = rawVerifyCpuMicros();
       log(
         `verify.all: CPU ${cpuPerEntry.toFixed(0)} µs per entry over all threads (${perCore(cpuPerEntry)}); ` +
           `a raw verification costs ${raw.toFixed(0)} µs (${perCore(raw)}), ` +
-          `${((100 * raw) / cpuPerEntry).toFixed(0)}% of it`,
+          `${((100 * raw) / cpuPerEntry).toFixed(0)}% of it: the ratio to the bound an idle machine would reach`,
+      );
+      log(
+        `verify.all: of that CPU, ${mainPerEntry.toFixed(0)} µs per entry on the main thread (reads, Merkle ` +
+          `frontier, stored index digests), ${(cpuPerEntry - mainPerEntry).toFixed(0)} µs on the others ` +
+          '(verify workers, LevelDB reads, GC)',
       );
       const bound = (before + after) / 2;
       log(`bound.verify.cores: ${fmt(before)} ops/s before verify.all, ${fmt(after)} after`);
@@ -599,7 +363,6 @@ const memorySuite: Suite = {
 
 export const nodeSuites: Suite[] = [
   appendSuite,
-  appendRestrictedSuite,
   httpSuite,
   storageSuite,
   traceSuite,

@@ -8,7 +8,8 @@
  * the nodes would (packages/trace/test/scenario-ledger.ts): every entry in its own block, each
  * block cosigned by a majority of the eleven other orgs. Without it, a synthetic network: five
  * orgs, every object entry in its own block among 20 entries of other objects, each block
- * cosigned by the four other orgs. Bundles carry the default (minimal) cosignatures.
+ * cosigned by the four other orgs. Bundles carry the default (minimal) cosignatures, and are
+ * cached under .bench/ (bundle-cache.ts).
  */
 import { buildEntry, parseSignedNote, publicKeyFromSeed, sha256, signEntry, utf8 } from '@liuhen/core';
 import {
@@ -27,6 +28,7 @@ import {
   Replay,
   verifyBundle,
 } from '../../packages/trace/src/index.ts';
+import { cachedBundle } from './bundle-cache.ts';
 import type { BenchResult, Suite } from './harness.ts';
 
 const seedOf = (label: string) => sha256(utf8(`bench ${label}`));
@@ -240,30 +242,43 @@ function syntheticFixture(entries: number): Fixture {
   return { ledger, object, asOf: last + 86_400_000, at: times[Math.floor(times.length * 0.75)] as number };
 }
 
+/** Progress on stderr: building the bundles the first time takes a while. */
+const log = (line: string) => console.error(`[trace bench] ${line}`);
+
 export const traceSuite: Suite = {
   names: ['bundle.verify.p50', 'bundle.verify.signatures', 'replay.at.p50'],
   async run({ quick }): Promise<BenchResult[]> {
     const pipe = await pipeFixtures();
     const profile = pipe?.profile;
-    const fixture = (entries: number, patrols: number) =>
-      pipe?.fixture(entries, patrols) ?? syntheticFixture(entries);
     const options = profile === undefined ? {} : { profile };
+    // Fixtures are cached as their bundles: only the bundles are measured.
+    const fixture = (entries: number, patrols: number) =>
+      cachedBundle(
+        `${pipe ? 'pipe' : 'synthetic'}-${entries}`,
+        async () => {
+          const f = pipe?.fixture(entries, patrols) ?? syntheticFixture(entries);
+          return { bundle: await assembleBundle(f.ledger, f.object), asOf: f.asOf, at: f.at };
+        },
+        log,
+      );
 
-    const small = fixture(200, 6);
-    const bundle: Bundle = await assembleBundle(small.ledger, small.object);
-    const verifyMs = timed(quick ? 10 : 40, () => verifyBundle(bundle, { ...options, asOf: small.asOf }));
+    const small = await fixture(200, 6);
+    const verifyMs = timed(quick ? 10 : 40, () =>
+      verifyBundle(small.bundle, { ...options, asOf: small.asOf }),
+    );
 
-    const large = fixture(2_000, 78);
-    const verification = verifyBundle(await assembleBundle(large.ledger, large.object), {
-      ...options,
-      asOf: large.asOf,
-    });
+    const large = await fixture(2_000, 78);
+    const verification = verifyBundle(large.bundle, { ...options, asOf: large.asOf });
     const replayMs = timed(quick ? 10 : 40, () => new Replay(verification, profile).stateAt(large.at));
     const rules = profile === undefined ? ' (no profile present: integrity checks only)' : '';
     return [
       { name: 'bundle.verify.p50', value: verifyMs, unit: `ms${rules}` },
       // The floor under bundle.verify: each is one Ed25519 verification (bound.verify per second).
-      { name: 'bundle.verify.signatures', value: signatureCount(bundle), unit: 'Ed25519 verifications' },
+      {
+        name: 'bundle.verify.signatures',
+        value: signatureCount(small.bundle),
+        unit: 'Ed25519 verifications',
+      },
       { name: 'replay.at.p50', value: replayMs, unit: 'ms' },
     ];
   },

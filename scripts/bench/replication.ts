@@ -14,9 +14,11 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromHex } from '@liuhen/core';
+import { peerIdFromNodeKey } from '../../packages/net/src/identity.ts';
 import { generateSwarmKey } from '../../packages/net/src/pnet.ts';
 import { initDataDir, paths, saveTokens } from '../../packages/node/src/index.ts';
 import { sampleBody, sampleSegment } from '../../packages/profile-pipe/src/scenario/samples.ts';
@@ -58,7 +60,7 @@ function logLines(text: string): LogLine[] {
   return lines;
 }
 
-function statusKb(pid: number, field: 'VmHWM'): number {
+function statusKb(pid: number, field: 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? Number.NaN);
 }
@@ -83,6 +85,30 @@ function processCpuMicros(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** The daemons' environment: debug logs (the lines timed here), and node options for profiling. */
+function daemonEnv(): NodeJS.ProcessEnv {
+  const options = process.env.BENCH_DAEMON_NODE_OPTIONS;
+  return { LIUHEN_LOG_LEVEL: 'debug', ...(options ? { NODE_OPTIONS: options } : {}) };
+}
+
+/** `count` TCP ports on 127.0.0.1 free right now (held open together, so all differ). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -113,13 +139,19 @@ const syncSuite: Suite = {
       });
 
       const origin = await startNetworkNode(source.dir, []);
-      const node = await startNetworkNode(fresh, origin.p2pAddrs, { env: { LIUHEN_LOG_LEVEL: 'debug' } });
+      const node = await startNetworkNode(fresh, origin.p2pAddrs, { env: daemonEnv() });
       const pid = node.process.pid as number;
       let peak = 0;
+      // What the resident memory was made of when it was largest (anonymous: heaps, buffers, WASM;
+      // file-backed: code and LevelDB's mapped tables), sampled with the peak.
+      let split = { rss: 0, anon: 0, file: 0 };
       await until(
         `the fresh node holding ${source.entries} entries`,
         async () => {
           peak = Math.max(peak, statusKb(pid, 'VmHWM'));
+          const rss = statusKb(pid, 'VmRSS');
+          if (rss > split.rss)
+            split = { rss, anon: statusKb(pid, 'RssAnon'), file: statusKb(pid, 'RssFile') };
           const { json } = await api<{ orgs: Record<string, { size: number }> }>(
             node.url,
             token,
@@ -146,7 +178,9 @@ const syncSuite: Suite = {
       if (process.env.BENCH_KEEP_LOG) writeFileSync(process.env.BENCH_KEEP_LOG, node.log());
       log(
         `sync.catchup: ${source.entries.toLocaleString('en-US')} entries in ${((done - started) / 1000).toFixed(1)} s, ` +
-          `${lines.filter((l) => l.msg === 'sync done').length} sync runs; VmHWM ${(peak / 1024).toFixed(0)} MiB`,
+          `${lines.filter((l) => l.msg === 'sync done').length} sync runs; VmHWM ${(peak / 1024).toFixed(0)} MiB; ` +
+          `largest sampled RSS ${(split.rss / 1024).toFixed(0)} MiB: ${(split.anon / 1024).toFixed(0)} anonymous, ` +
+          `${(split.file / 1024).toFixed(0)} file-backed`,
       );
       await node.stop();
       await origin.stop();
@@ -169,18 +203,29 @@ const gossipSuite: Suite = {
     const seconds = quick ? 5 : 20;
     const orgs = Array.from({ length: count }, (_, i) => `dept${i}`);
     log(`preparing ${count} nodes…`);
+    const suiteStart = Date.now();
+    const elapsed = () => `${((Date.now() - suiteStart) / 1000).toFixed(1)} s`;
     const network = await prepareNetwork(orgs);
+    log(`${count} data directories ready after ${elapsed()}`);
     const running: RunningNetworkNode[] = [];
     try {
-      for (const node of network) {
-        running.push(
-          await startNetworkNode(
-            node.dir,
-            running.flatMap((r) => r.p2pAddrs),
-            { env: { LIUHEN_LOG_LEVEL: 'debug' } },
+      // All at once, each listening on a port chosen here and bootstrapped to all the others (a
+      // peer's address is known before it starts: its peer id is its node key), so that ten
+      // start-ups overlap instead of queueing; a node dialled before it listens is dialled again.
+      const ports = await freePorts(count);
+      const p2pAddr = (i: number) =>
+        `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${peerIdFromNodeKey(fromHex(network[i]?.nodeKey as string)).toString()}`;
+      running.push(
+        ...(await Promise.all(
+          network.map((node, i) =>
+            startNetworkNode(
+              node.dir,
+              network.flatMap((_, j) => (j === i ? [] : [p2pAddr(j)])),
+              { p2p: { listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`] }, env: daemonEnv() },
+            ),
           ),
-        );
-      }
+        )),
+      );
       const token = (i: number) => network[i]?.tokens.qi as string;
       await until(
         'every node connected to every other',
@@ -193,7 +238,9 @@ const gossipSuite: Suite = {
         },
         120_000,
       );
-      log(`${count} nodes connected; each appends ${perSecond} entries/s for ${seconds} s`);
+      log(
+        `${count} nodes connected after ${elapsed()}; each appends ${perSecond} entries/s for ${seconds} s`,
+      );
       const loadAtStart = loadAverage();
       const pids = running.map((r) => r.process.pid as number);
       const cpuAtStart = pids.map(processCpuMicros);
@@ -228,6 +275,7 @@ const gossipSuite: Suite = {
         }),
       );
       const loadAtEnd = loadAverage();
+      log(`every append answered after ${elapsed()}`);
       // Let the last blocks and cosignatures travel before reading the logs.
       await new Promise((r) => setTimeout(r, 5_000));
       const logs = running.map((r) => logLines(r.log()));
@@ -304,6 +352,8 @@ const gossipSuite: Suite = {
       ];
       if (cosign.length > 0)
         results.push({ name: 'gossip.cosign.p99', value: percentile(cosign, 99), unit: 'ms' });
+      // A profiled daemon writes its profile on a clean exit, not on stopAll's SIGKILL.
+      if (process.env.BENCH_DAEMON_NODE_OPTIONS) await Promise.all(running.map((r) => r.stop()));
       return results;
     } finally {
       await stopAll();

@@ -17,6 +17,7 @@ import { createLibp2p } from 'libp2p';
 import { type BackoffOptions, BootstrapDialer, parseBootstrap } from './bootstrap.ts';
 import { STREAM_WINDOW_BYTES } from './frame-stream.ts';
 import { type Membership, MembershipGate } from './gater.ts';
+import { fastGossipMessageId } from './gossip-message-id.ts';
 import { privateKeyFromSeed } from './identity.ts';
 import { pregrowPnetMemory, pskBytes } from './pnet.ts';
 
@@ -94,6 +95,17 @@ export const LEDGER_TOPIC_SCORE: Partial<TopicScoreParams> = {
 };
 
 /**
+ * The gossip mesh of a small, fully connected member network. A node publishes its own messages to
+ * every connected member (gossipsub's flood publishing), so the mesh only relays to members it
+ * could not reach directly; each relay is another copy every node receives, decrypts and
+ * deduplicates. Gossipsub's defaults (D = 6, up to 12) are made for large open networks: in ten
+ * nodes each message then arrived about six times per node, and the network stack's work per copy
+ * (protobuf, yamux frame and window update, noise, pnet, TCP write) was most of a node's CPU. Three
+ * mesh peers still give every node several relay paths.
+ */
+export const LEDGER_MESH_DEGREE = { D: 3, Dlo: 2, Dhi: 5, Dout: 1, Dscore: 2 } as const;
+
+/**
  * Offences recorded with `Host.penalise`, per peer id, decaying like invalid gossip deliveries
  * (×0.99 per second) and scored the same way: quadratic, weight −10 (1 offence → −10, 3 → −90,
  * below the −80 graylist). Only admitted members can offend, so the map is bounded by membership.
@@ -132,6 +144,9 @@ function gossipOptions(options: HostOptions, offences: Offences): Partial<Gossip
     emitSelf: false,
     doPX: false,
     maxInboundDataLength: options.maxGossipBytes ?? 4 * 1024 * 1024,
+    // Copies of a message already seen are dropped before their signature is verified again.
+    fastMsgIdFn: fastGossipMessageId,
+    ...LEDGER_MESH_DEGREE,
     scoreParams: {
       // Members are known by key; several may share an IP (NAT, one test machine).
       IPColocationFactorWeight: 0,

@@ -21,10 +21,11 @@
  * of the same data key, with its own ephemeral key, citing the sealed entry by id; the original
  * entry's bytes, id and signature never change.
  *
- * Pure apart from `rng` (default: the platform CSPRNG). X25519 and HKDF go through the crypto
- * backend (OpenSSL in Node, noble elsewhere); XChaCha20-Poly1305 is noble's.
+ * Pure apart from `rng` (default: the platform CSPRNG). X25519, HKDF and XChaCha20-Poly1305 go
+ * through the crypto backend (OpenSSL in Node, noble elsewhere). Without an rng, the ephemeral
+ * key pair comes from the backend, which never hands its secret out; with one, the ephemeral
+ * secret is drawn from it, so a fixed rng gives fixed bytes (tests, protocol examples).
  */
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { backend as defaultBackend } from '#backend';
 import type { CryptoBackend } from './backend/types.ts';
@@ -120,30 +121,34 @@ function fail(code: ErrorCode, detail: string, cause?: unknown): never {
 
 const P = 2n ** 255n - 19n;
 
-function littleEndian(n: bigint): string {
+function littleEndian(n: bigint): Uint8Array {
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn);
-  return toHex(out);
+  return out;
 }
+
+const P_BYTES = littleEndian(P);
 
 /**
  * Canonical u-coordinates of the points of order 1, 2, 4 and 8 (libsodium's list without its
  * non-canonical entries p and p + 1): X25519 with any of them yields the all-zero secret.
  */
-const LOW_ORDER = new Set(
-  [
-    0n,
-    1n,
-    325606250916557431795983626356110631294008115727848805560023387167927233504n,
-    39382357235489614581723060781553021112529911719440698176882885853963445705823n,
-    P - 1n,
-  ].map(littleEndian),
-);
+const LOW_ORDER = [
+  0n,
+  1n,
+  325606250916557431795983626356110631294008115727848805560023387167927233504n,
+  39382357235489614581723060781553021112529911719440698176882885853963445705823n,
+  P - 1n,
+].map(littleEndian);
 
-function littleEndianToBigint(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] as number);
-  return n;
+/** Whether a 32-byte little-endian number is below p, compared from its most significant byte. */
+function belowP(raw: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const a = raw[i] as number;
+    const b = P_BYTES[i] as number;
+    if (a !== b) return a < b;
+  }
+  return false;
 }
 
 /**
@@ -154,9 +159,10 @@ function littleEndianToBigint(bytes: Uint8Array): bigint {
 export function importEncryptionKey(raw: Uint8Array): Uint8Array {
   if (!(raw instanceof Uint8Array) || raw.length !== ENCRYPTION_KEY_SIZE)
     fail('SEAL_KEY_INVALID', `an X25519 public key must be ${ENCRYPTION_KEY_SIZE} bytes`);
-  if (((raw[31] as number) & 0x80) !== 0 || littleEndianToBigint(raw) >= P)
-    fail('SEAL_KEY_INVALID', 'the X25519 public key is not a canonical u-coordinate');
-  if (LOW_ORDER.has(toHex(raw))) fail('SEAL_KEY_INVALID', 'the X25519 public key has small order');
+  // Bit 255 set makes the number at least 2^255 > p, so belowP refuses that spelling as well.
+  if (!belowP(raw)) fail('SEAL_KEY_INVALID', 'the X25519 public key is not a canonical u-coordinate');
+  if (LOW_ORDER.some((point) => equalBytes(point, raw)))
+    fail('SEAL_KEY_INVALID', 'the X25519 public key has small order');
   return raw;
 }
 
@@ -192,11 +198,14 @@ function keyPairOf(secret: EncryptionSecret, backend: CryptoBackend): Encryption
   return secret instanceof Uint8Array ? encryptionKeyPair(secret, { backend }) : secret;
 }
 
-function dh(backend: CryptoBackend, secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  const shared = backend.x25519(secretKey, publicKey);
+function nonZero(shared: Uint8Array): Uint8Array {
   // Unreachable for keys that passed importEncryptionKey; kept as RFC 7748 §6.1 asks.
   if (shared.every((b) => b === 0)) fail('SEAL_KEY_INVALID', 'X25519 gave the all-zero secret');
   return shared;
+}
+
+function dh(backend: CryptoBackend, secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  return nonZero(backend.x25519(secretKey, publicKey));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,9 +256,21 @@ function wrapInfo(
   return concatBytes(SEAL_WRAP_CONTEXT, encodeCanonical(map));
 }
 
-function wrapCipher(backend: CryptoBackend, shared: Uint8Array, info: Uint8Array) {
+const NO_AAD = new Uint8Array(0);
+
+/** Runs `use` with a wrap's KEK and nonce (HKDF of the shared secret and the wrap's info), then wipes them. */
+function withWrapKey<T>(
+  backend: CryptoBackend,
+  shared: Uint8Array,
+  info: Uint8Array,
+  use: (kek: Uint8Array, nonce: Uint8Array) => T,
+): T {
   const okm = backend.hkdfSha256(shared, info, DATA_KEY_SIZE + SEAL_NONCE_SIZE);
-  return xchacha20poly1305(okm.subarray(0, DATA_KEY_SIZE), okm.subarray(DATA_KEY_SIZE));
+  try {
+    return use(okm.subarray(0, DATA_KEY_SIZE), okm.subarray(DATA_KEY_SIZE));
+  } finally {
+    okm.fill(0);
+  }
 }
 
 function bytesOf(value: CborValue | undefined, field: string, length?: number): Uint8Array {
@@ -429,35 +450,70 @@ function normaliseRecipients(
   return list;
 }
 
-function makeWraps(
-  dataKey: Uint8Array,
-  recipients: readonly SealRecipient[],
-  context: SealContext,
-  ciphertext: Uint8Array,
-  rng: Rng,
+/**
+ * The ephemeral public key and its shared secret with each key: drawn from `rng` when the caller
+ * gave one (deterministic), else made by the backend (the secret never reaches JavaScript).
+ */
+function ephemeralAgreement(
+  publicKeys: readonly Uint8Array[],
+  rng: Rng | undefined,
   backend: CryptoBackend,
-): WrapSet {
-  const list = normaliseRecipients(recipients);
+): { publicKey: Uint8Array; shared: Uint8Array[] } {
+  if (rng === undefined) {
+    const agreement = backend.x25519Ephemeral(publicKeys);
+    agreement.shared.forEach(nonZero);
+    return agreement;
+  }
   const secret = draw(rng, ENCRYPTION_KEY_SIZE);
   try {
-    const ephemeral = backend.x25519PublicKey(secret);
-    const ciphertextHash = sha256(ciphertext);
-    const wraps = list.map((r) => {
-      const shared = dh(backend, secret, r.publicKey);
-      const info = wrapInfo(context, r.org, r.keyId, ephemeral, ciphertextHash);
-      const wrappedKey = wrapCipher(backend, shared, info).encrypt(dataKey);
-      shared.fill(0);
-      return { org: r.org, keyId: r.keyId, wrappedKey };
-    });
-    return { ephemeral, recipients: wraps };
+    return {
+      publicKey: backend.x25519PublicKey(secret),
+      shared: publicKeys.map((publicKey) => dh(backend, secret, publicKey)),
+    };
   } finally {
     secret.fill(0);
   }
 }
 
+function makeWraps(
+  dataKey: Uint8Array,
+  recipients: readonly SealRecipient[],
+  context: SealContext,
+  ciphertext: Uint8Array,
+  rng: Rng | undefined,
+  backend: CryptoBackend,
+): WrapSet {
+  const list = normaliseRecipients(recipients);
+  const { publicKey: ephemeral, shared } = ephemeralAgreement(
+    list.map((r) => r.publicKey),
+    rng,
+    backend,
+  );
+  try {
+    const ciphertextHash = sha256(ciphertext);
+    const wraps = list.map((r, i) => {
+      const info = wrapInfo(context, r.org, r.keyId, ephemeral, ciphertextHash);
+      const wrappedKey = withWrapKey(backend, shared[i] as Uint8Array, info, (kek, nonce) =>
+        backend.xchacha20poly1305Seal(kek, nonce, NO_AAD, dataKey),
+      );
+      return { org: r.org, keyId: r.keyId, wrappedKey };
+    });
+    return { ephemeral, recipients: wraps };
+  } finally {
+    for (const secret of shared) secret.fill(0);
+  }
+}
+
+function sealOptionsOf(options: SealOptions | Rng): { rng: Rng | undefined; backend: CryptoBackend } {
+  const { rng, backend = defaultBackend } = typeof options === 'function' ? { rng: options } : options;
+  return { rng, backend };
+}
+
 /**
  * Seals `plain` (the restricted fields, a non-empty map) for `recipients` and returns the entry's
- * `sealed` map. The rng is drawn in this order: data key (32), nonce (24), ephemeral secret (32).
+ * `sealed` map. A given rng is drawn in this order: data key (32), nonce (24), ephemeral secret
+ * (32); without one, the data key and nonce come from the platform CSPRNG and the ephemeral key
+ * pair from the backend (`x25519Ephemeral`), which is cheaper in Node than importing a secret.
  */
 export function sealFields(
   plain: CborMap,
@@ -465,16 +521,15 @@ export function sealFields(
   context: SealContext,
   options: SealOptions | Rng = {},
 ): CborMap {
-  const { rng = randomBytes, backend = defaultBackend } =
-    typeof options === 'function' ? { rng: options } : options;
+  const { rng, backend } = sealOptionsOf(options);
   checkContext(context);
   if (!isCborMap(plain) || Object.keys(plain).length === 0)
     fail('SEAL_MALFORMED', 'the sealed fields must be a non-empty map');
   const plaintext = encodeCanonical(plain);
-  const dataKey = draw(rng, DATA_KEY_SIZE);
+  const dataKey = draw(rng ?? randomBytes, DATA_KEY_SIZE);
   try {
-    const nonce = draw(rng, SEAL_NONCE_SIZE);
-    const ciphertext = xchacha20poly1305(dataKey, nonce, contentAad(context)).encrypt(plaintext);
+    const nonce = draw(rng ?? randomBytes, SEAL_NONCE_SIZE);
+    const ciphertext = backend.xchacha20poly1305Seal(dataKey, nonce, contentAad(context), plaintext);
     const wraps = makeWraps(dataKey, recipients, context, ciphertext, rng, backend);
     return sealedToCbor({ version: SEAL_VERSION, nonce, ciphertext, ...wraps });
   } finally {
@@ -485,10 +540,20 @@ export function sealFields(
 // ---------------------------------------------------------------------------------------------
 // Unsealing
 
-function openContent(section: SealedSection, dataKey: Uint8Array, context: SealContext): CborMap {
+function openContent(
+  section: SealedSection,
+  dataKey: Uint8Array,
+  context: SealContext,
+  backend: CryptoBackend,
+): CborMap {
   let plaintext: Uint8Array;
   try {
-    plaintext = xchacha20poly1305(dataKey, section.nonce, contentAad(context)).decrypt(section.ciphertext);
+    plaintext = backend.xchacha20poly1305Open(
+      dataKey,
+      section.nonce,
+      contentAad(context),
+      section.ciphertext,
+    );
   } catch (error) {
     return fail(
       'SEAL_AEAD_FAILED',
@@ -541,7 +606,9 @@ function openSection(
       const info = wrapInfo(context, org, wrap.keyId, set.ephemeral, ciphertextHash);
       let dataKey: Uint8Array;
       try {
-        dataKey = wrapCipher(backend, shared, info).decrypt(wrap.wrappedKey);
+        dataKey = withWrapKey(backend, shared, info, (kek, nonce) =>
+          backend.xchacha20poly1305Open(kek, nonce, NO_AAD, wrap.wrappedKey),
+        );
       } catch (error) {
         failure ??= new LiuhenError(
           'SEAL_AEAD_FAILED',
@@ -553,7 +620,7 @@ function openSection(
         shared.fill(0);
       }
       try {
-        return { dataKey, fields: openContent(section, dataKey, context) };
+        return { dataKey, fields: openContent(section, dataKey, context, backend) };
       } catch (error) {
         dataKey.fill(0);
         failure ??= error;
@@ -598,11 +665,12 @@ export function unsealWithDataKey(
   sealed: CborValue | SealedSection | undefined,
   dataKey: Uint8Array,
   context: SealContext,
+  options: { readonly backend?: CryptoBackend } = {},
 ): CborMap {
   checkContext(context);
   if (!(dataKey instanceof Uint8Array) || dataKey.length !== DATA_KEY_SIZE)
     fail('SEAL_KEY_INVALID', `a data key must be ${DATA_KEY_SIZE} bytes`);
-  return openContent(sectionOf(sealed), dataKey, context);
+  return openContent(sectionOf(sealed), dataKey, context, options.backend ?? defaultBackend);
 }
 
 /** `unsealFields` for a decoded entry: its own context, its id named in errors. */
@@ -641,8 +709,7 @@ export function grantWraps(
   context: SealContext,
   options: SealOptions | Rng = {},
 ): WrapSet {
-  const { rng = randomBytes, backend = defaultBackend } =
-    typeof options === 'function' ? { rng: options } : options;
+  const { rng, backend } = sealOptionsOf(options);
   const section = sectionOf(sealed);
   checkContext(context);
   let dataKey: Uint8Array;
@@ -658,7 +725,7 @@ export function grantWraps(
   }
   try {
     // unwrapDataKey has opened the content already; a key handed in has not.
-    if ('dataKey' in grantor) openContent(section, dataKey, context);
+    if ('dataKey' in grantor) openContent(section, dataKey, context, backend);
     return makeWraps(dataKey, recipients, context, section.ciphertext, rng, backend);
   } finally {
     dataKey.fill(0);

@@ -1,6 +1,7 @@
 /**
  * Node backend: OpenSSL through node:crypto, about 14x faster than noble at verification.
  * KeyObjects are cached because building one from raw bytes costs as much as a verification.
+ * XChaCha20-Poly1305 is OpenSSL's ChaCha20-Poly1305 behind noble's HChaCha20 (node-xchacha.ts).
  */
 import {
   createPrivateKey,
@@ -9,10 +10,12 @@ import {
   hash,
   hkdfSync,
   type KeyObject,
+  randomFillSync,
   sign,
   verify,
 } from 'node:crypto';
 import { ByteMemo } from '../byte-memo.ts';
+import { xchachaOpen, xchachaSeal } from './node-xchacha.ts';
 import type { CryptoBackend } from './types.ts';
 
 // DER prefixes that wrap a raw 32-byte Ed25519 key (RFC 8410).
@@ -67,12 +70,16 @@ function x25519PrivateKey(secretKey: Uint8Array): KeyObject {
   const fingerprint = hash('sha256', secretKey, 'buffer');
   const cached = x25519PrivateKeys.get(secretKey);
   if (cached?.fingerprint.equals(fingerprint)) return cached.key;
-  const key = createPrivateKey({
+  const key = importX25519Secret(secretKey);
+  x25519PrivateKeys.set(secretKey, { fingerprint, key });
+  return key;
+}
+
+function importX25519Secret(secretKey: Uint8Array): KeyObject {
+  return createPrivateKey({
     key: { kty: 'OKP', crv: 'X25519', d: base64url(secretKey), x: UNUSED_X },
     format: 'jwk',
   });
-  x25519PrivateKeys.set(secretKey, { fingerprint, key });
-  return key;
 }
 
 export const nodeBackend: CryptoBackend = {
@@ -97,13 +104,32 @@ export const nodeBackend: CryptoBackend = {
     const { x } = createPublicKey(x25519PrivateKey(secretKey)).export({ format: 'jwk' });
     return new Uint8Array(Buffer.from(x as string, 'base64url'));
   },
-  x25519: (secretKey, publicKey) =>
-    new Uint8Array(
-      diffieHellman({ privateKey: x25519PrivateKey(secretKey), publicKey: x25519PublicKeys.get(publicKey) }),
-    ),
+  x25519: (secretKey, publicKey) => x25519Agree(x25519PrivateKey(secretKey), publicKey),
+  // A fresh secret, imported and zeroed at once. Not generateKeyPairSync: on Node 20, a GC during
+  // the export of a generated key can run the key-generation job's clean-up while the export
+  // holds the lock it takes, and the process hangs (seen here twice, in gdb).
+  x25519Ephemeral: (peers) => {
+    const secret = randomFillSync(new Uint8Array(32));
+    try {
+      const privateKey = importX25519Secret(secret);
+      const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
+      return {
+        publicKey: new Uint8Array(Buffer.from(x as string, 'base64url')),
+        shared: peers.map((peer) => x25519Agree(privateKey, peer)),
+      };
+    } finally {
+      secret.fill(0);
+    }
+  },
   // An empty HMAC key is the zero salt: HMAC pads every key with zeros to the block size.
   hkdfSha256: (ikm, info, length) => new Uint8Array(hkdfSync('sha256', ikm, NO_SALT, info, length)),
+  xchacha20poly1305Seal: xchachaSeal,
+  xchacha20poly1305Open: xchachaOpen,
 };
+
+function x25519Agree(privateKey: KeyObject, publicKey: Uint8Array): Uint8Array {
+  return new Uint8Array(diffieHellman({ privateKey, publicKey: x25519PublicKeys.get(publicKey) }));
+}
 
 const NO_SALT = new Uint8Array(0);
 

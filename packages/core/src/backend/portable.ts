@@ -1,12 +1,14 @@
 /**
- * Portable backend: @noble/ed25519, @noble/curves (X25519) and @noble/hashes, pure JavaScript,
- * used in browsers and as the reference path in the conformance tests.
+ * Portable backend: @noble/ed25519, @noble/curves (X25519), @noble/hashes and @noble/ciphers
+ * (XChaCha20-Poly1305), pure JavaScript, used in browsers and as the reference path in the
+ * conformance tests.
  */
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import * as ed from '@noble/ed25519';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes } from '@noble/hashes/utils.js';
+import { concatBytes, randomBytes } from '@noble/hashes/utils.js';
 import type { CryptoBackend } from './types.ts';
 
 ed.hashes.sha512 = sha512;
@@ -43,7 +45,21 @@ export const portableBackend: CryptoBackend = {
   ed25519VerifyRaw: verifyCofactorless,
   x25519PublicKey: (secretKey) => x25519.getPublicKey(secretKey),
   x25519: (secretKey, publicKey) => x25519.getSharedSecret(secretKey, publicKey),
+  x25519Ephemeral: (peers) => {
+    const secretKey = randomBytes(32);
+    try {
+      return {
+        publicKey: x25519.getPublicKey(secretKey),
+        shared: peers.map((peer) => x25519.getSharedSecret(secretKey, peer)),
+      };
+    } finally {
+      secretKey.fill(0);
+    }
+  },
   hkdfSha256: (ikm, info, length) => hkdf(sha256, ikm, undefined, info, length),
+  xchacha20poly1305Seal: (key, nonce, aad, plaintext) =>
+    xchacha20poly1305(key, nonce, aad).encrypt(plaintext),
+  xchacha20poly1305Open: (key, nonce, aad, sealed) => xchacha20poly1305(key, nonce, aad).decrypt(sealed),
 };
 
 export const backend: CryptoBackend = portableBackend;

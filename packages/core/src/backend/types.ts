@@ -22,6 +22,25 @@ export interface CryptoBackend {
    * use it directly: the all-zero check and the key rules live in sealed.ts.
    */
   x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /**
+   * A fresh X25519 key pair from the platform CSPRNG, used once: its public key and its shared
+   * secret with each of `peers` (keys that passed `importEncryptionKey`), in order. The secret
+   * never leaves the backend, so a backend may keep it in native memory. Sealing uses it when the
+   * caller supplies no rng; the all-zero check lives in sealed.ts.
+   */
+  x25519Ephemeral(peers: readonly Uint8Array[]): { publicKey: Uint8Array; shared: Uint8Array[] };
   /** RFC 5869 HKDF-SHA-256 without a salt (that is, HashLen zero bytes): `length` bytes. */
   hkdfSha256(ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /**
+   * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03), 32-byte key, 24-byte nonce: ciphertext ‖
+   * 16-byte tag, byte-for-byte what noble's `xchacha20poly1305(key, nonce, aad).encrypt` gives.
+   */
+  xchacha20poly1305Seal(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    plaintext: Uint8Array,
+  ): Uint8Array;
+  /** The inverse of `xchacha20poly1305Seal`; throws (any error) when the tag does not verify. */
+  xchacha20poly1305Open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array;
 }

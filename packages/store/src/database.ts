@@ -57,9 +57,10 @@ export async function openDatabase(path: string): Promise<Database> {
     keyEncoding: 'view',
     valueEncoding: 'view',
     // LevelDB memory-maps every open table file, and each page a read touches then counts in
-    // the process's resident memory, which so grew towards the size of the database (a million
-    // entries: 291 MiB file-backed, 569 MB peak). A hundred open tables (of ~180 at a million
-    // entries) kept it at 90 MiB (370 MB peak) with no measurable cost per trace.
+    // the process's resident memory, which so grows towards the size of the database. A hundred
+    // open tables bound it; the price is reopening tables once a store has more (197 at a
+    // million entries). Measured there (docs/benchmarks.md): all tables open, 327 MiB
+    // file-backed, 561 MB peak, a 100-entry trace 5.3 ms; a hundred, 94 MiB, 311 MB, 11.3 ms.
     maxOpenFiles: 100,
   });
   await guard(() => db.open());

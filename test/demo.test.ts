@@ -178,10 +178,14 @@ describe('pnpm demo usage', () => {
     [['--segments', '2'], '--segments must be a whole number ≥ 3'],
     [['--years', 'four'], '--years must be a whole number ≥ 4'],
     [['--segment', '3'], "Unknown option '--segment'"],
-  ])('refuses %j with the usage line and exit 2, starting nothing', async (args, problem) => {
-    const demo = startDemo(args);
-    expect(await demo.closed).toBe(2);
-    expect(demo.stderr()).toContain(`demo: ${problem}\nusage: pnpm demo`);
-    expect(demo.stdout()).toBe('');
-  }, 60_000);
+  ])(
+    'refuses %j with the usage line and exit 2, starting nothing',
+    async (args, problem) => {
+      const demo = startDemo(args);
+      expect(await demo.closed).toBe(2);
+      expect(demo.stderr()).toContain(`demo: ${problem}\nusage: pnpm demo`);
+      expect(demo.stdout()).toBe('');
+    },
+    60_000,
+  );
 });

@@ -621,8 +621,8 @@ export class LedgerNode {
   /** An object's committed entries in causal order. */
   async trace(object: string): Promise<Array<SignedEntry & { org: string; index: number }>> {
     const located = await this.store.objectEntries(object);
-    const entries = located.map(({ org, index, envelope }) => ({
-      ...storedSignedEntry(envelope),
+    const entries = located.map(({ id, org, index, envelope }) => ({
+      ...storedSignedEntry(envelope, id),
       org,
       index,
     }));

@@ -21,11 +21,14 @@ export function storedEnvelopeEntry(envelope: Uint8Array): Entry {
   });
 }
 
-/** A stored envelope as a signed entry, decoded and hashed for its id. */
-export function storedSignedEntry(envelope: Uint8Array): SignedEntry {
+/**
+ * A stored envelope as a signed entry, decoded and hashed for its id, unless the caller has the
+ * id already (the store's index reads compute it).
+ */
+export function storedSignedEntry(envelope: Uint8Array, id?: Uint8Array): SignedEntry {
   const { entryBytes, signature } = decodeEnvelope(envelope, STORED_ENTRY_BYTES);
   const entry = decodeEntry(entryBytes, { maxBytes: STORED_ENTRY_BYTES });
-  return { entry, entryBytes, signature, id: entryId(entryBytes), envelope };
+  return { entry, entryBytes, signature, id: id ?? entryId(entryBytes), envelope };
 }
 
 /** A stored entry by id, decoded; undefined when the store does not hold it. */

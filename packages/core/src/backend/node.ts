@@ -100,10 +100,7 @@ export const nodeBackend: CryptoBackend = {
   ed25519Sign: (seed, message) => new Uint8Array(sign(null, message, privateKeys.get(seed))),
   ed25519VerifyRaw: (publicKey, message, signature) =>
     verify(null, message, publicKeys.get(publicKey), signature),
-  x25519PublicKey: (secretKey) => {
-    const { x } = createPublicKey(x25519PrivateKey(secretKey)).export({ format: 'jwk' });
-    return new Uint8Array(Buffer.from(x as string, 'base64url'));
-  },
+  x25519PublicKey: (secretKey) => x25519PublicOf(x25519PrivateKey(secretKey)),
   x25519: (secretKey, publicKey) => x25519Agree(x25519PrivateKey(secretKey), publicKey),
   // A fresh secret, imported and zeroed at once. Not generateKeyPairSync: on Node 20, a GC during
   // the export of a generated key can run the key-generation job's clean-up while the export
@@ -112,9 +109,8 @@ export const nodeBackend: CryptoBackend = {
     const secret = randomFillSync(new Uint8Array(32));
     try {
       const privateKey = importX25519Secret(secret);
-      const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
       return {
-        publicKey: new Uint8Array(Buffer.from(x as string, 'base64url')),
+        publicKey: x25519PublicOf(privateKey),
         shared: peers.map((peer) => x25519Agree(privateKey, peer)),
       };
     } finally {
@@ -126,6 +122,11 @@ export const nodeBackend: CryptoBackend = {
   xchacha20poly1305Seal: xchachaSeal,
   xchacha20poly1305Open: xchachaOpen,
 };
+
+function x25519PublicOf(privateKey: KeyObject): Uint8Array {
+  const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
+  return new Uint8Array(Buffer.from(x as string, 'base64url'));
+}
 
 function x25519Agree(privateKey: KeyObject, publicKey: Uint8Array): Uint8Array {
   return new Uint8Array(diffieHellman({ privateKey, publicKey: x25519PublicKeys.get(publicKey) }));

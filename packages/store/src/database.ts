@@ -57,11 +57,12 @@ export async function openDatabase(path: string): Promise<Database> {
     keyEncoding: 'view',
     valueEncoding: 'view',
     // LevelDB memory-maps every open table file, and each page a read touches then counts in
-    // the process's resident memory, which so grows towards the size of the database. A hundred
-    // open tables bound it; the price is reopening tables once a store has more (197 at a
-    // million entries). Measured there (docs/benchmarks.md): all tables open, 327 MiB
-    // file-backed, 561 MB peak, a 100-entry trace 5.3 ms; a hundred, 94 MiB, 311 MB, 11.3 ms.
-    maxOpenFiles: 100,
+    // the process's resident memory, which so grows towards the size of the database. The open
+    // tables bound it; the price is reopening tables once a store has more (197 at a million
+    // entries). Measured there (docs/benchmarks.md), a 100-entry trace and the peak RSS under
+    // reads: all open, 5.3 ms and 561 MB; 175, 6.5–7.7 ms and 474 MB; 100, 7.8–11.3 ms and 311 MB.
+    // 175 keeps both within the node's targets (10 ms, 500 MB) at a million entries.
+    maxOpenFiles: 175,
   });
   await guard(() => db.open());
   const damage = recoveryDamage(path);

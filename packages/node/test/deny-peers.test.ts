@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, type KeyPair } from '@liuhen/core';
-import type { ActionChange } from '@liuhen/governance';
 import {
   createHost,
   encodeHeadsRequest,
@@ -23,12 +22,10 @@ import {
 import { LedgerStore } from '@liuhen/store';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NodeGovernance } from '../src/governance.ts';
+import type { NodeGovernance } from '../src/governance.ts';
 import { deniesKey, type Replication, resolveDenyPeers, startReplication } from '../src/replication.ts';
-import { TestNetwork } from './governance-fixtures.ts';
-
-const OWN = 'supervisor';
-const REMOTE = 'contractor';
+import { code } from './fixtures.ts';
+import { addLab, OWN, REMOTE, rotateKey, type TestNetwork, twoOrgNetwork } from './governance-fixtures.ts';
 
 let dir: string;
 let psk: string;
@@ -41,37 +38,16 @@ let governance: NodeGovernance;
 const hosts: Host[] = [];
 let replication: Replication | undefined;
 
-const addLab = (): ActionChange => ({
-  type: 'org.add',
-  body: {
-    id: 'lab',
-    name: 'Test Lab',
-    creditCode: '91440300MA5F00003G',
-    nodeKey: lab.publicKey,
-    parties: ['lab'],
-    bootstrap: [],
-  },
-});
-const rotate = (org: string, key: KeyPair): ActionChange => ({
-  type: 'org.rotate-key',
-  body: { org, nodeKey: key.publicKey, oldKeyUntilHeight: 0 },
-});
-
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'liuhen-deny-peers-'));
   psk = generateSwarmKey();
   writeFileSync(join(dir, 'swarm.key'), psk);
-  supervisor = generateKeyPair();
-  contractor = generateKeyPair();
+  ({ contractor, supervisor, net } = twoOrgNetwork());
   lab = generateKeyPair();
-  net = new TestNetwork([
-    { id: REMOTE, nodeKey: contractor.publicKey },
-    { id: OWN, nodeKey: supervisor.publicKey },
-  ]);
   store = await LedgerStore.open(join(dir, 'db'));
-  governance = await NodeGovernance.open({ store, genesis: net.genesis, networkId: net.network });
+  governance = await net.openGovernance(store);
   // The lab joins after the genesis.
-  await governance.submit(net.act(governance.state, addLab()));
+  await governance.submit(net.act(governance.state, addLab(lab.publicKey)));
 });
 
 afterEach(async () => {
@@ -95,15 +71,6 @@ function start(denyPeers: unknown): Promise<Replication> {
     governance,
     maxBlobBytes: 1024,
   });
-}
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-  return 'ok';
 }
 
 /** A peer with `key` asks the node for its heads: 'answered', or the code of the failure. */
@@ -133,7 +100,7 @@ describe('p2p.denyPeers', () => {
     const byPeer = resolveDenyPeers([peerIdFromNodeKey(lab.publicKey).toString()], state, OWN);
     expect([...byPeer]).toEqual(['lab']);
     const next = generateKeyPair();
-    await governance.submit(net.act(state, rotate('lab', next)));
+    await governance.submit(net.act(state, rotateKey('lab', next.publicKey)));
     expect(deniesKey(state, byPeer, next.publicKey)).toBe(true);
     expect(deniesKey(state, byPeer, lab.publicKey)).toBe(true);
     expect(deniesKey(state, byPeer, contractor.publicKey)).toBe(false);
@@ -160,8 +127,8 @@ describe('p2p.denyPeers', () => {
     // Governance gives both orgs new node keys: the lab's is refused, the contractor's admitted.
     const lab2 = generateKeyPair();
     const contractor2 = generateKeyPair();
-    await governance.submit(net.act(governance.state, rotate('lab', lab2)));
-    await governance.submit(net.act(governance.state, rotate(REMOTE, contractor2)));
+    await governance.submit(net.act(governance.state, rotateKey('lab', lab2.publicKey)));
+    await governance.submit(net.act(governance.state, rotateKey(REMOTE, contractor2.publicKey)));
     expect(await ask(replication, contractor2)).toBe('answered');
     expect(REFUSED).toContain(await ask(replication, lab2));
     expect(replication.peers().map((p) => p.org)).not.toContain('lab');

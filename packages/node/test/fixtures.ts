@@ -15,6 +15,7 @@ import {
 import { sampleBody, sampleSegment } from '@liuhen/profile-pipe/scenario';
 import { LedgerStore } from '@liuhen/store';
 import { LedgerNode, type LedgerNodeOptions } from '../src/ledger-node.ts';
+import { NodeReplicaStore, type NodeReplicaStoreOptions } from '../src/replica-store.ts';
 
 export const T0 = Date.parse('2026-03-01T00:00:00Z');
 /** The pipe segment the fixtures record on, and a second one. */
@@ -84,40 +85,84 @@ export function fixture(): Fixture {
   };
 }
 
-export async function appoint(node: LedgerNode, f: Fixture, roles: string[]): Promise<KeyPair> {
+/** The `org.operator-appointed` entry of `operator` with `roles`, valid for a year from T0. */
+export function appointmentDraft(operator: Uint8Array, roles: string[] = ['QI']) {
+  return {
+    object: 'operators',
+    kind: 'org.operator-appointed',
+    role: 'ORG',
+    body: appointmentBody({
+      operator,
+      name: 'Li Wei',
+      roles,
+      licence: 'L-1',
+      idHash: new Uint8Array(32),
+      validFrom: T0,
+      validUntil: T0 + 365 * 86_400_000,
+    }),
+  };
+}
+
+/** The `org.operator-revoked` entry of `operator`. */
+export function revocationDraft(operator: Uint8Array) {
+  return {
+    object: 'operators',
+    kind: 'org.operator-revoked',
+    role: 'ORG',
+    body: revocationBody({ operator, reason: 'left' }),
+  };
+}
+
+/** A joint record an hour after T0. */
+export const jointDraft = () => ({
+  object: SEGMENT,
+  kind: 'construction.joint-made',
+  time: T0 + 3_600_000,
+  role: 'QI',
+  body: jointBody(0),
+});
+
+/** Appoints a new operator with `roles` by the node key of `f` (any org's key pair will do). */
+export async function appoint(
+  node: LedgerNode,
+  f: Pick<Fixture, 'nodeKey'>,
+  roles: string[],
+): Promise<KeyPair> {
   const operator = generateKeyPair();
-  await node.appendUnsigned(
-    {
-      object: 'operators',
-      kind: 'org.operator-appointed',
-      role: 'ORG',
-      time: T0,
-      body: appointmentBody({
-        operator: operator.publicKey,
-        name: 'Li Wei',
-        roles,
-        licence: 'L-1',
-        idHash: new Uint8Array(32),
-        validFrom: T0,
-        validUntil: T0 + 365 * 86_400_000,
-      }),
-    },
-    f.nodeKey.seed,
-  );
+  await node.appendUnsigned({ ...appointmentDraft(operator.publicKey, roles), time: T0 }, f.nodeKey.seed);
   return operator;
 }
 
 export async function revoke(node: LedgerNode, f: Fixture, operator: Uint8Array): Promise<void> {
-  await node.appendUnsigned(
-    {
-      object: 'operators',
-      kind: 'org.operator-revoked',
-      role: 'ORG',
-      time: T0 + 1000,
-      body: revocationBody({ operator, reason: 'left' }),
-    },
-    f.nodeKey.seed,
-  );
+  await node.appendUnsigned({ ...revocationDraft(operator), time: T0 + 1000 }, f.nodeKey.seed);
+}
+
+/** The code `promise` fails with, or 'ok'. */
+export async function code(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+  return 'ok';
+}
+
+/** A replica store of `ownOrg` on `store`, its cosignature and fraud-proof files in `dir`. */
+export function openReplicaStore(
+  dir: string,
+  store: LedgerStore,
+  genesis: Genesis,
+  ownOrg: string,
+  options: Partial<NodeReplicaStoreOptions> = {},
+): Promise<NodeReplicaStore> {
+  return NodeReplicaStore.open({
+    store,
+    genesis,
+    ownOrg,
+    cosignaturesFile: join(dir, 'cosignatures.jsonl'),
+    fraudProofsFile: join(dir, 'fraud-proofs.jsonl'),
+    ...options,
+  });
 }
 
 export function envelope(f: Fixture, signer: KeyPair, draft: Partial<EntryDraft> = {}): Uint8Array {
@@ -125,12 +170,8 @@ export function envelope(f: Fixture, signer: KeyPair, draft: Partial<EntryDraft>
     buildEntry({
       network: f.network,
       org: 'contractor',
-      object: SEGMENT,
-      kind: 'construction.joint-made',
-      time: T0 + 3_600_000,
       signer: signer.publicKey,
-      role: 'QI',
-      body: jointBody(0),
+      ...jointDraft(),
       ...draft,
     }),
     signer.seed,

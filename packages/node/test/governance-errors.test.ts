@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeCanonical, generateKeyPair, type KeyPair, toBase64 } from '@liuhen/core';
 import {
-  type ActionChange,
   type ActionSignature,
   encodeSignedAction,
   GOVERNANCE_ERROR_CODES,
@@ -18,66 +17,37 @@ import {
   signAction,
 } from '@liuhen/governance';
 import { LedgerStore } from '@liuhen/store';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliAsync } from '../../../scripts/lib/node-process.ts';
 import { httpStatus } from '../src/http/errors.ts';
-import { createApi } from '../src/http/server.ts';
-import { LedgerNode } from '../src/ledger-node.ts';
+import type { LedgerNode } from '../src/ledger-node.ts';
 import { T0 } from './fixtures.ts';
-import { OrgLog, TestNetwork } from './governance-fixtures.ts';
-
-const REMOTE = 'contractor';
-const OWN = 'supervisor';
-/** The token the API is given by its SHA-256; its value is "test". */
-const TOKEN = { sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', name: 't' };
+import {
+  addLab,
+  OrgLog,
+  OWN,
+  removeOrg,
+  rotateKey,
+  TestNetwork,
+  testApi,
+  twoOrgNetwork,
+} from './governance-fixtures.ts';
 
 let dir: string;
 let supervisor: KeyPair;
 let net: TestNetwork;
 let node: LedgerNode;
-let app: Awaited<ReturnType<typeof createApi>>;
+let app: Awaited<ReturnType<typeof testApi>>;
 
-const addLab = (): ActionChange => ({
-  type: 'org.add',
-  body: {
-    id: 'lab',
-    name: 'Test Lab',
-    creditCode: '91440300MA5F00003G',
-    nodeKey: generateKeyPair().publicKey,
-    parties: ['lab'],
-    bootstrap: [],
-  },
-});
-const removeNobody = (): ActionChange => ({
-  type: 'org.remove',
-  body: { org: 'nobody', freezeSize: 0, reason: 'no such member' },
-});
+const removeNobody = () => removeOrg('nobody', 0, 'no such member');
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'liuhen-governance-errors-'));
-  supervisor = generateKeyPair();
-  net = new TestNetwork([
-    { id: REMOTE, nodeKey: generateKeyPair().publicKey },
-    { id: OWN, nodeKey: supervisor.publicKey },
-  ]);
-  node = await LedgerNode.open({
-    store: await LedgerStore.open(join(dir, 'db')),
-    genesis: net.genesis,
-    networkId: net.network,
-    org: OWN,
-    nodeSeed: supervisor.seed,
+  ({ supervisor, net } = twoOrgNetwork());
+  node = await net.openNode(await LedgerStore.open(join(dir, 'db')), OWN, supervisor, {
     now: () => T0 + 86_400_000,
   });
-  app = await createApi({
-    node,
-    blobs: undefined as never,
-    tokens: [TOKEN],
-    operatorSeeds: new Map(),
-    logger: pino({ level: 'silent' }),
-    maxBlobBytes: 1024,
-    version: 'test',
-  });
+  app = await testApi(node);
 });
 afterEach(async () => {
   await app.close();
@@ -146,10 +116,7 @@ describe('governance error codes over HTTP', () => {
   it('answer an append the governance state forbids with its code', async () => {
     // The node key is rotated out with no overlap: this node may sign no further block.
     await node.governance.submit(
-      net.act(node.governance.state, {
-        type: 'org.rotate-key',
-        body: { org: OWN, nodeKey: generateKeyPair().publicKey, oldKeyUntilHeight: 0 },
-      }),
+      net.act(node.governance.state, rotateKey(OWN, generateKeyPair().publicKey, 0)),
     );
     const log = new OrgLog(net.network, OWN, supervisor);
     const response = await app.inject({

@@ -1,13 +1,15 @@
 /**
  * A governed test network for the node's governance tests: a genesis with three authorities
- * (threshold 2), the next signed action of any state, and org logs whose blocks the test cuts at
- * any claimed governance position, signed by any key.
+ * (threshold 2), the next signed action of any state, replica stores judging at its positions, and
+ * org logs whose blocks the test cuts at any claimed governance position, signed by any key.
  */
+import { join } from 'node:path';
 import {
   type Attachment,
   type Block,
   buildEntry,
   cutBlock,
+  type EntryDraft,
   emptyLogState,
   type GovernancePosition,
   generateKeyPair,
@@ -18,7 +20,6 @@ import {
 } from '@liuhen/core';
 import {
   type ActionChange,
-  appointmentBody,
   encodeGenesis,
   type Genesis,
   type GovernanceState,
@@ -28,7 +29,25 @@ import {
   type SignedAction,
   signAction,
 } from '@liuhen/governance';
-import { jointBody, SEGMENT, T0, testGenesis } from './fixtures.ts';
+import { LedgerStore } from '@liuhen/store';
+import pino from 'pino';
+import { NodeGovernance } from '../src/governance.ts';
+import { createApi } from '../src/http/server.ts';
+import { LedgerNode, type LedgerNodeOptions } from '../src/ledger-node.ts';
+import type { NodeReplicaStoreOptions } from '../src/replica-store.ts';
+import {
+  appointmentDraft,
+  jointBody,
+  openReplicaStore,
+  revocationDraft,
+  SEGMENT,
+  T0,
+  testGenesis,
+} from './fixtures.ts';
+
+/** The orgs of most tests: the contractor, whose log a node replicates, and the node's own org. */
+export const REMOTE = 'contractor';
+export const OWN = 'supervisor';
 
 export class TestNetwork {
   readonly authorities: KeyPair[] = [generateKeyPair(), generateKeyPair(), generateKeyPair()];
@@ -52,13 +71,13 @@ export class TestNetwork {
   }
 
   /**
-   * The next action of `state` (or of any claimed position), signed by authorities `by` (default
-   * the first two of three).
+   * The next action of `state` (or of any claimed position), signed by `by`: authorities by their
+   * index (default the first two of three), or any key pairs.
    */
   act(
     state: Pick<GovernanceState, 'seq' | 'head'>,
     change: ActionChange,
-    by = [0, 1],
+    by: ReadonlyArray<number | KeyPair> = [0, 1],
     seq = state.seq + 1,
   ): SignedAction {
     let signed = proposeAction({
@@ -69,9 +88,104 @@ export class TestNetwork {
       time: T0 + seq,
       ...change,
     } as never);
-    for (const i of by) signed = signAction(signed, (this.authorities[i] as KeyPair).seed);
+    for (const signer of by) {
+      const key = typeof signer === 'number' ? (this.authorities[signer] as KeyPair) : signer;
+      signed = signAction(signed, key.seed);
+    }
     return signed;
   }
+
+  /** The governance log of this network on `store`. */
+  openGovernance(store: LedgerStore): Promise<NodeGovernance> {
+    return NodeGovernance.open({ store, genesis: this.genesis, networkId: this.network });
+  }
+
+  /** The ledger node of `org` on `store`, signing with `key`. */
+  openNode(store: LedgerStore, org: string, key: KeyPair, options: Partial<LedgerNodeOptions> = {}) {
+    return LedgerNode.open({
+      store,
+      genesis: this.genesis,
+      networkId: this.network,
+      org,
+      nodeSeed: key.seed,
+      ...options,
+    });
+  }
+
+  /** A replica store of `ownOrg` in `dir`, judging at the positions of a governance log on its store. */
+  async openReplica(dir: string, ownOrg: string, options: Partial<NodeReplicaStoreOptions> = {}) {
+    const store = await LedgerStore.open(join(dir, 'db'));
+    const governance = await this.openGovernance(store);
+    const replica = await openReplicaStore(dir, store, this.genesis, ownOrg, { governance, ...options });
+    return {
+      governance,
+      replica,
+      store,
+      size: async (org: string) => (await replica.logState(org)).frontier.size,
+      close: async () => {
+        await replica.close();
+        await store.close();
+      },
+    };
+  }
+}
+
+/** `org.add` of the lab, a department that joins after the genesis, with node key `nodeKey`. */
+export const addLab = (nodeKey = generateKeyPair().publicKey): ActionChange => ({
+  type: 'org.add',
+  body: {
+    id: 'lab',
+    name: 'Test Lab',
+    creditCode: '91440300MA5F00003G',
+    nodeKey,
+    parties: ['lab'],
+    bootstrap: [],
+  },
+});
+
+/** `org.rotate-key` of `org` to `nodeKey`, the old key signing up to `oldKeyUntilHeight`. */
+export const rotateKey = (org: string, nodeKey: Uint8Array, oldKeyUntilHeight = 0): ActionChange => ({
+  type: 'org.rotate-key',
+  body: { org, nodeKey, oldKeyUntilHeight },
+});
+
+/** `org.remove` of `org`, its log frozen at `freezeSize`. */
+export const removeOrg = (org: string, freezeSize: number, reason: string): ActionChange => ({
+  type: 'org.remove',
+  body: { org, freezeSize, reason },
+});
+
+/** A network of REMOTE and OWN, with their fresh node keys. */
+export function twoOrgNetwork(parameters: Partial<NetworkParameters> = {}) {
+  const contractor = generateKeyPair();
+  const supervisor = generateKeyPair();
+  const net = new TestNetwork(
+    [
+      { id: REMOTE, nodeKey: contractor.publicKey },
+      { id: OWN, nodeKey: supervisor.publicKey },
+    ],
+    parameters,
+  );
+  return { contractor, supervisor, net };
+}
+
+/** The API token the tests send ("test"), as the API is given it: by its SHA-256. */
+export const TEST_TOKEN = {
+  sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+  name: 't',
+};
+
+/** The HTTP API of `node`, taking TEST_TOKEN, without a blob store. */
+export function testApi(node: LedgerNode) {
+  return createApi({
+    node,
+    blobs: undefined as never,
+    tokens: [TEST_TOKEN],
+    operatorSeeds: new Map(),
+    logger: pino({ level: 'silent' }),
+    maxBlobBytes: 1024,
+    version: 'test',
+  });
 }
 
 /** `parameter.set` of `maxEntryBytes`. */
@@ -93,7 +207,10 @@ export function photos(n: number): Attachment[] {
   }));
 }
 
-/** One org's log, cut by the test: an operator's appointment and records, and blocks. */
+/**
+ * One org's log, cut by the test: an operator's appointment, records and revocation, any entry, and
+ * blocks. Entry times follow a clock of this log, a second apart.
+ */
 export class OrgLog {
   state: LogState = emptyLogState();
   readonly operator = generateKeyPair();
@@ -105,35 +222,8 @@ export class OrgLog {
     public key: KeyPair,
   ) {}
 
-  /** The appointment of `operator` (role QI), signed by the org's node key. */
-  appointment(operator = this.operator): SignedEntry {
-    this.#clock += 1000;
-    return signEntry(
-      buildEntry({
-        network: this.network,
-        org: this.org,
-        object: 'operators',
-        kind: 'org.operator-appointed',
-        time: this.#clock,
-        signer: this.key.publicKey,
-        role: 'ORG',
-        body: appointmentBody({
-          operator: operator.publicKey,
-          name: 'Li Wei',
-          roles: ['QI'],
-          licence: 'L-1',
-          idHash: new Uint8Array(32),
-          validFrom: T0,
-          validUntil: T0 + 365 * 86_400_000,
-        }),
-      }),
-      this.key.seed,
-      1 << 20,
-    );
-  }
-
-  /** A joint record by the operator, with `attachments` photos to set its size. */
-  record(attachments = 0, operator = this.operator): SignedEntry {
+  /** An entry signed by `signer`: a joint record by the operator unless `draft` says otherwise. */
+  entry(signer: KeyPair = this.operator, draft: Partial<EntryDraft> = {}): SignedEntry {
     this.#clock += 1000;
     return signEntry(
       buildEntry({
@@ -142,14 +232,29 @@ export class OrgLog {
         object: SEGMENT,
         kind: 'construction.joint-made',
         time: this.#clock,
-        signer: operator.publicKey,
+        signer: signer.publicKey,
         role: 'QI',
         body: jointBody(this.#clock / 1000),
-        attachments: photos(attachments),
+        ...draft,
       }),
-      operator.seed,
+      signer.seed,
       1 << 20,
     );
+  }
+
+  /** The appointment of `operator` (role QI), signed by the org's node key. */
+  appointment(operator = this.operator): SignedEntry {
+    return this.entry(this.key, appointmentDraft(operator.publicKey));
+  }
+
+  /** The revocation of `operator`, signed by the org's node key. */
+  revocation(operator = this.operator): SignedEntry {
+    return this.entry(this.key, revocationDraft(operator.publicKey));
+  }
+
+  /** A joint record by the operator, with `attachments` photos to set its size. */
+  record(attachments = 0, operator = this.operator): SignedEntry {
+    return this.entry(operator, { attachments: photos(attachments) });
   }
 
   /** A block claiming `governance`, signed by `key`; `keep` false leaves the log where it was. */

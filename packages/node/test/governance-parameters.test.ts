@@ -11,20 +11,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildEntry, fromHex, generateKeyPair, type KeyPair, signEntry, toBase64 } from '@liuhen/core';
-import { appointmentBody } from '@liuhen/governance';
 import { indexRecord, LedgerStore } from '@liuhen/store';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NodeGovernance } from '../src/governance.ts';
-import { createApi } from '../src/http/server.ts';
-import { LedgerNode } from '../src/ledger-node.ts';
-import { NodeReplicaStore } from '../src/replica-store.ts';
+import type { LedgerNode } from '../src/ledger-node.ts';
 import { verifyStore } from '../src/verify-store.ts';
-import { jointBody, SEGMENT, T0 } from './fixtures.ts';
-import { OrgLog, photos, setMaxEntryBytes, TestNetwork } from './governance-fixtures.ts';
+import { appointmentDraft, code, jointBody, SEGMENT, T0 } from './fixtures.ts';
+import {
+  OrgLog,
+  OWN,
+  photos,
+  REMOTE,
+  setMaxEntryBytes,
+  type TestNetwork,
+  testApi,
+  twoOrgNetwork,
+} from './governance-fixtures.ts';
 
-const REMOTE = 'contractor';
-const OWN = 'supervisor';
 /** Photos per record for an entry under 1,024 bytes, between 1,024 and 2,048, and over 2,048. */
 const SMALL = 2;
 const MEDIUM = 4;
@@ -32,31 +34,13 @@ const BIG = 8;
 
 let dir: string;
 let contractor: KeyPair;
-let supervisor: KeyPair;
 let net: TestNetwork;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'liuhen-parameters-'));
-  contractor = generateKeyPair();
-  supervisor = generateKeyPair();
-  net = new TestNetwork(
-    [
-      { id: REMOTE, nodeKey: contractor.publicKey },
-      { id: OWN, nodeKey: supervisor.publicKey },
-    ],
-    { maxEntryBytes: 1_024 },
-  );
+  ({ contractor, net } = twoOrgNetwork({ maxEntryBytes: 1_024 }));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-  return 'ok';
-}
 
 /** Resolves once `append` waits in the node's queue for its block, or has settled. */
 async function whenQueued(node: LedgerNode, append: Promise<unknown>): Promise<void> {
@@ -83,32 +67,13 @@ it('the test entries have the sizes the limits are chosen around', () => {
 
 describe('the ledger node', () => {
   async function openNode(options: { blockIntervalMs?: number } = {}) {
-    const node = await LedgerNode.open({
-      store: await LedgerStore.open(join(dir, 'db')),
-      genesis: net.genesis,
-      networkId: net.network,
-      org: REMOTE,
-      nodeSeed: contractor.seed,
+    const node = await net.openNode(await LedgerStore.open(join(dir, 'db')), REMOTE, contractor, {
       blockIntervalMs: options.blockIntervalMs ?? 5,
       now: () => T0 + 86_400_000,
     });
     const operator = generateKeyPair();
     const appointment = node.appendUnsigned(
-      {
-        object: 'operators',
-        kind: 'org.operator-appointed',
-        role: 'ORG',
-        time: T0,
-        body: appointmentBody({
-          operator: operator.publicKey,
-          name: 'Li Wei',
-          roles: ['QI'],
-          licence: 'L-1',
-          idHash: new Uint8Array(32),
-          validFrom: T0,
-          validUntil: T0 + 365 * 86_400_000,
-        }),
-      },
+      { ...appointmentDraft(operator.publicKey), time: T0 },
       contractor.seed,
     );
     await whenQueued(node, appointment);
@@ -194,15 +159,7 @@ describe('the ledger node', () => {
 
   it('sizes the HTTP body limit by the entry limit in force', async () => {
     const { node } = await openNode();
-    const app = await createApi({
-      node,
-      blobs: undefined as never,
-      tokens: [{ sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', name: 't' }],
-      operatorSeeds: new Map(),
-      logger: pino({ level: 'silent' }),
-      maxBlobBytes: 1024,
-      version: 'test',
-    });
+    const app = await testApi(node);
     // A small entry in a body padded past the genesis limit's 4 × 1,024 + 64 KiB.
     const log = new OrgLog(net.network, REMOTE, contractor);
     const post = (attachments: number) =>
@@ -225,19 +182,9 @@ describe('the ledger node', () => {
 
 describe('the replica store and verify', () => {
   it('judge each block by the limit of the position it claims; a lowering keeps what was accepted', async () => {
-    const store = await LedgerStore.open(join(dir, 'db'));
-    const governance = await NodeGovernance.open({ store, genesis: net.genesis, networkId: net.network });
-    const replica = await NodeReplicaStore.open({
-      store,
-      genesis: net.genesis,
-      ownOrg: OWN,
-      cosignaturesFile: join(dir, 'cosignatures.jsonl'),
-      fraudProofsFile: join(dir, 'fraud-proofs.jsonl'),
-      governance,
-      verifyThreads: 1,
-    });
+    const db = await net.openReplica(dir, OWN, { verifyThreads: 1 });
+    const { store, governance, replica } = db;
     const log = new OrgLog(net.network, REMOTE, contractor);
-    const size = async () => (await replica.logState(REMOTE)).frontier.size;
     const g0 = net.origin;
     await replica.accept(REMOTE, log.block([log.appointment(), log.record(SMALL)], g0));
     expect(await code(replica.accept(REMOTE, log.block([log.record(MEDIUM)], g0, contractor, false)))).toBe(
@@ -261,7 +208,7 @@ describe('the replica store and verify', () => {
       await code(replica.accept(REMOTE, log.block([log.record(MEDIUM)], governance.head, contractor, false))),
     ).toBe('ENTRY_TOO_LARGE');
     await replica.accept(REMOTE, log.block([log.record(SMALL)], governance.head));
-    expect(await size()).toBe(5);
+    expect(await db.size(REMOTE)).toBe(5);
 
     const verify = () =>
       verifyStore({
@@ -288,7 +235,6 @@ describe('the replica store and verify', () => {
     expect(report.findings.filter((f) => f.kind !== 'index')).toEqual([
       expect.objectContaining({ kind: 'entry', org: REMOTE, index: 5, code: 'ENTRY_TOO_LARGE' }),
     ]);
-    await replica.close();
-    await store.close();
+    await db.close();
   });
 });

@@ -8,215 +8,52 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type Block,
-  buildEntry,
-  cutBlock,
-  emptyLogState,
-  type GovernancePosition,
-  generateKeyPair,
-  type KeyPair,
-  type LogState,
-  signEntry,
-  toBase64,
-  toHex,
-  utf8,
-} from '@liuhen/core';
-import {
-  type ActionChange,
-  appointmentBody,
-  encodeGenesis,
-  encodeSignedAction,
-  type Genesis,
-  type GovernanceState,
-  networkId,
-  proposeAction,
-  revocationBody,
-  type SignedAction,
-  signAction,
-} from '@liuhen/governance';
+import { generateKeyPair, type KeyPair, toBase64, toHex, utf8 } from '@liuhen/core';
+import { encodeSignedAction, type SignedAction } from '@liuhen/governance';
 import type { GovernanceReplicator } from '@liuhen/net';
 import { LedgerStore } from '@liuhen/store';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NodeGovernance } from '../src/governance.ts';
 import { GovernanceAdmission, headerKeyResolver } from '../src/governance-net.ts';
-import { createApi } from '../src/http/server.ts';
-import { LedgerNode } from '../src/ledger-node.ts';
-import { NodeReplicaStore } from '../src/replica-store.ts';
-import { jointBody, SEGMENT, T0, testGenesis } from './fixtures.ts';
-
-const REMOTE = 'contractor';
-const OWN = 'supervisor';
+import type { LedgerNode } from '../src/ledger-node.ts';
+import { appoint, code, jointDraft, T0 } from './fixtures.ts';
+import {
+  addLab,
+  OrgLog,
+  OWN,
+  REMOTE,
+  removeOrg,
+  rotateKey,
+  type TestNetwork,
+  testApi,
+  twoOrgNetwork,
+} from './governance-fixtures.ts';
 
 let dir: string;
-let authorities: KeyPair[];
 let contractor: KeyPair;
 let supervisor: KeyPair;
 let lab: KeyPair;
-let genesis: Genesis;
-let network: Uint8Array;
-let clock: number;
+let net: TestNetwork;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'liuhen-governance-node-'));
-  authorities = [generateKeyPair(), generateKeyPair(), generateKeyPair()];
-  contractor = generateKeyPair();
-  supervisor = generateKeyPair();
+  ({ contractor, supervisor, net } = twoOrgNetwork());
   lab = generateKeyPair();
-  genesis = {
-    ...testGenesis([
-      { id: REMOTE, nodeKey: contractor.publicKey },
-      { id: OWN, nodeKey: supervisor.publicKey },
-    ]),
-    authorities: { keys: authorities.map((a) => a.publicKey), threshold: 2 },
-  };
-  network = networkId(encodeGenesis(genesis));
-  clock = T0;
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The next action of `state`, signed by authorities `by` (default 1 and 2 of 3). */
-function act(state: GovernanceState, change: ActionChange, by = [0, 1], seq = state.seq + 1): SignedAction {
-  let signed = proposeAction({
-    version: 1,
-    network,
-    seq,
-    previous: state.head.hash,
-    time: T0 + seq,
-    ...change,
-  } as never);
-  for (const i of by) signed = signAction(signed, (authorities[i] as KeyPair).seed);
-  return signed;
-}
-
-const addLab = (): ActionChange => ({
-  type: 'org.add',
-  body: {
-    id: 'lab',
-    name: 'Test Lab',
-    creditCode: '91440300MA5F00003G',
-    nodeKey: lab.publicKey,
-    parties: ['lab'],
-    bootstrap: [],
-  },
-});
 
 async function openStore(name = 'db'): Promise<LedgerStore> {
   return LedgerStore.open(join(dir, name));
 }
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-  return 'ok';
-}
-
-/** One log of `org`, cut by the test: appointments, records and blocks at any claimed position. */
-class Log {
-  state: LogState = emptyLogState();
-  readonly operator = generateKeyPair();
-
-  constructor(
-    readonly org: string,
-    public key: KeyPair,
-  ) {}
-
-  #entry(signer: KeyPair, role: string, kind: string, body: Record<string, unknown>, object = SEGMENT) {
-    clock += 1000;
-    return signEntry(
-      buildEntry({
-        network,
-        org: this.org,
-        object,
-        kind,
-        time: clock,
-        signer: signer.publicKey,
-        role,
-        body,
-      } as never),
-      signer.seed,
-    ).envelope;
-  }
-
-  appointment(operator = this.operator): Uint8Array {
-    return this.#entry(
-      this.key,
-      'ORG',
-      'org.operator-appointed',
-      appointmentBody({
-        operator: operator.publicKey,
-        name: 'Li Wei',
-        roles: ['QI'],
-        licence: 'L-1',
-        idHash: new Uint8Array(32),
-        validFrom: T0,
-        validUntil: T0 + 365 * 86_400_000,
-      }) as never,
-      'operators',
-    );
-  }
-
-  revocation(operator = this.operator): Uint8Array {
-    return this.#entry(
-      this.key,
-      'ORG',
-      'org.operator-revoked',
-      revocationBody({ operator: operator.publicKey, reason: 'left' }) as never,
-      'operators',
-    );
-  }
-
-  record(operator = this.operator): Uint8Array {
-    return this.#entry(operator, 'QI', 'construction.joint-made', jointBody(clock / 1000));
-  }
-
-  /** A block claiming `governance`, signed by `key`; `keep` false leaves the log where it was. */
-  block(envelopes: Uint8Array[], governance: GovernancePosition, key = this.key, keep = true): Block {
-    const cut = cutBlock(this.state, envelopes, {
-      network,
-      org: this.org,
-      seed: key.seed,
-      time: clock,
-      governance,
-    });
-    if (keep) this.state = cut.state;
-    return cut.block;
-  }
-}
-
-async function openReplica() {
-  const store = await openStore();
-  const governance = await NodeGovernance.open({ store, genesis, networkId: network });
-  const replica = await NodeReplicaStore.open({
-    store,
-    genesis,
-    ownOrg: OWN,
-    cosignaturesFile: join(dir, 'cosignatures.jsonl'),
-    fraudProofsFile: join(dir, 'fraud-proofs.jsonl'),
-    governance,
-  });
-  return {
-    governance,
-    replica,
-    store,
-    size: async (org: string) => (await replica.logState(org)).frontier.size,
-    close: async () => {
-      await replica.close();
-      await store.close();
-    },
-  };
-}
+/** A log of `org`, signed by `key`. */
+const orgLog = (org: string, key: KeyPair) => new OrgLog(net.network, org, key);
 
 describe('NodeGovernance', () => {
   it('stores each applied action, folds them again at start, and refuses what does not apply', async () => {
     let store = await openStore();
-    let gov = await NodeGovernance.open({ store, genesis, networkId: network });
+    let gov = await net.openGovernance(store);
     expect(gov.seq).toBe(0);
-    const add = act(gov.state, addLab());
+    const add = net.act(gov.state, addLab(lab.publicKey));
     const applied: number[] = [];
     gov.onApplied(({ position }) => applied.push(position.seq));
     await gov.submit(encodeSignedAction(add));
@@ -224,24 +61,24 @@ describe('NodeGovernance', () => {
     expect(applied).toEqual([1]);
     expect(toHex(gov.orgKeys.get('lab') as Uint8Array)).toBe(toHex(lab.publicKey));
 
-    const remove = { type: 'org.remove', body: { org: 'lab', freezeSize: 0, reason: 'test' } } as const;
+    const remove = removeOrg('lab', 0, 'test');
     expect(await code(gov.submit(add))).toBe('GOV_ACTION_REPLAYED');
-    expect(await code(gov.submit(act(gov.state, remove, [0])))).toBe('GOV_UNDER_THRESHOLD');
-    expect(await code(gov.submit(act(gov.state, remove, [0, 0 + 1], 3)))).toBe('GOV_ACTION_OUT_OF_ORDER');
+    expect(await code(gov.submit(net.act(gov.state, remove, [0])))).toBe('GOV_UNDER_THRESHOLD');
+    expect(await code(gov.submit(net.act(gov.state, remove, [0, 0 + 1], 3)))).toBe('GOV_ACTION_OUT_OF_ORDER');
     expect(await code(gov.submit(utf8('not a signed action')))).toMatch(/^CBOR_/);
     expect(store.governanceSeq).toBe(1);
     await store.close();
 
     store = await openStore();
-    gov = await NodeGovernance.open({ store, genesis, networkId: network });
+    gov = await net.openGovernance(store);
     expect(gov.seq).toBe(1);
     expect(gov.actionBytes(1, 1)).toEqual([encodeSignedAction(add)]);
     expect(gov.state.isMember('lab')).toBe(true);
     // A stored action that does not apply makes the store corrupt, never a silent skip.
-    await store.appendGovernanceAction(2, encodeSignedAction(act(gov.state, remove, [0])));
+    await store.appendGovernanceAction(2, encodeSignedAction(net.act(gov.state, remove, [0])));
     await store.close();
     store = await openStore();
-    expect(await code(NodeGovernance.open({ store, genesis, networkId: network }))).toBe('STORE_CORRUPT');
+    expect(await code(net.openGovernance(store))).toBe('STORE_CORRUPT');
     await store.close();
   });
 });
@@ -249,96 +86,42 @@ describe('NodeGovernance', () => {
 describe('authority rotation at the node', () => {
   it('after authority.rotate, signed by the old set, only the new set can sign', async () => {
     const store = await openStore();
-    const gov = await NodeGovernance.open({ store, genesis, networkId: network });
+    const gov = await net.openGovernance(store);
     const fresh = [generateKeyPair(), generateKeyPair()];
     await gov.submit(
-      act(gov.state, {
+      net.act(gov.state, {
         type: 'authority.rotate',
         body: { keys: fresh.map((k) => k.publicKey), threshold: 2 },
       }),
     );
     // The old set (authorities 1 and 2) can no longer sign …
-    expect(await code(gov.submit(act(gov.state, addLab())))).toBe('GOV_SIGNER_NOT_AUTHORITY');
+    expect(await code(gov.submit(net.act(gov.state, addLab(lab.publicKey))))).toBe(
+      'GOV_SIGNER_NOT_AUTHORITY',
+    );
     // … the new one can.
-    let signed = proposeAction({
-      version: 1,
-      network,
-      seq: 2,
-      previous: gov.head.hash,
-      time: T0 + 2,
-      ...addLab(),
-    } as never);
-    for (const k of fresh) signed = signAction(signed, k.seed);
-    await gov.submit(signed);
+    await gov.submit(net.act(gov.state, addLab(lab.publicKey), fresh));
     expect(gov.seq).toBe(2);
     await store.close();
   });
 });
 
 describe('LedgerNode under governance', () => {
-  async function openNode(org: string, key: KeyPair, store: LedgerStore): Promise<LedgerNode> {
-    return LedgerNode.open({
-      store,
-      genesis,
-      networkId: network,
-      org,
-      nodeSeed: key.seed,
-      blockIntervalMs: 5,
-      now: () => T0 + 86_400_000,
-    });
-  }
+  const openNode = (org: string, key: KeyPair, store: LedgerStore) =>
+    net.openNode(store, org, key, { blockIntervalMs: 5, now: () => T0 + 86_400_000 });
 
-  async function appoint(node: LedgerNode, seed: Uint8Array): Promise<KeyPair> {
-    const operator = generateKeyPair();
-    await node.appendUnsigned(
-      {
-        object: 'operators',
-        kind: 'org.operator-appointed',
-        role: 'ORG',
-        time: T0,
-        body: appointmentBody({
-          operator: operator.publicKey,
-          name: 'Li Wei',
-          roles: ['QI'],
-          licence: 'L-1',
-          idHash: new Uint8Array(32),
-          validFrom: T0,
-          validUntil: T0 + 365 * 86_400_000,
-        }),
-      },
-      seed,
-    );
-    return operator;
-  }
-
-  const record = (node: LedgerNode, operator: KeyPair) =>
-    node.appendUnsigned(
-      {
-        object: SEGMENT,
-        kind: 'construction.joint-made',
-        role: 'QI',
-        body: jointBody(0),
-        time: T0 + 3_600_000,
-      },
-      operator.seed,
-    );
+  const record = (node: LedgerNode, operator: KeyPair) => node.appendUnsigned(jointDraft(), operator.seed);
 
   it('records the governance position in each header, and refuses appends once the org is removed', async () => {
     const store = await openStore();
     const node = await openNode(REMOTE, contractor, store);
-    const qi = await appoint(node, contractor.seed);
+    const qi = await appoint(node, { nodeKey: contractor }, ['QI']);
     expect(node.latestHeader?.governance.seq).toBe(0);
-    expect(toHex(node.latestHeader?.governance.hash as Uint8Array)).toBe(toHex(network));
-    const add = act(node.governance.state, addLab());
+    expect(toHex(node.latestHeader?.governance.hash as Uint8Array)).toBe(toHex(net.network));
+    const add = net.act(node.governance.state, addLab(lab.publicKey));
     await node.governance.submit(add);
     await record(node, qi);
     expect(node.latestHeader?.governance).toEqual({ seq: 1, hash: add.hash });
-    await node.governance.submit(
-      act(node.governance.state, {
-        type: 'org.remove',
-        body: { org: REMOTE, freezeSize: 2, reason: 'test' },
-      }),
-    );
+    await node.governance.submit(net.act(node.governance.state, removeOrg(REMOTE, 2, 'test')));
     expect(node.signingVerdict()?.code).toBe('UNKNOWN_ORG');
     expect(await code(record(node, qi))).toBe('UNKNOWN_ORG');
     expect(node.committedSize).toBe(2);
@@ -348,19 +131,14 @@ describe('LedgerNode under governance', () => {
   it('signs with a rotated-out key up to its last height only; the new key continues the log', async () => {
     let store = await openStore();
     let node = await openNode(REMOTE, contractor, store);
-    const qi = await appoint(node, contractor.seed);
+    const qi = await appoint(node, { nodeKey: contractor }, ['QI']);
     const next = generateKeyPair();
     // Before the rotation the new key is not the org's: the node refuses to open with it.
     await node.close();
     store = await openStore();
     expect(await code(openNode(REMOTE, next, store))).toBe('CONFIG_INVALID');
     node = await openNode(REMOTE, contractor, store);
-    await node.governance.submit(
-      act(node.governance.state, {
-        type: 'org.rotate-key',
-        body: { org: REMOTE, nodeKey: next.publicKey, oldKeyUntilHeight: 2 },
-      }),
-    );
+    await node.governance.submit(net.act(node.governance.state, rotateKey(REMOTE, next.publicKey, 2)));
     expect((await record(node, qi)).height).toBe(2);
     expect(await code(record(node, qi))).toBe('NODE_KEY_RETIRED');
     await node.close();
@@ -377,9 +155,9 @@ describe('LedgerNode under governance', () => {
     const store = await openStore();
     const node = await openNode('lab', lab, store);
     expect(node.signingVerdict()?.code).toBe('UNKNOWN_ORG');
-    expect(await code(appoint(node, lab.seed))).toBe('UNKNOWN_ORG');
-    await node.governance.submit(act(node.governance.state, addLab()));
-    await appoint(node, lab.seed);
+    expect(await code(appoint(node, { nodeKey: lab }, ['QI']))).toBe('UNKNOWN_ORG');
+    await node.governance.submit(net.act(node.governance.state, addLab(lab.publicKey)));
+    await appoint(node, { nodeKey: lab }, ['QI']);
     expect(node.latestHeader?.governance.seq).toBe(1);
     await node.close();
   });
@@ -387,15 +165,18 @@ describe('LedgerNode under governance', () => {
 
 describe('NodeReplicaStore under governance', () => {
   it('judges each block at the position it claims: unknown, mismatched, overlap window, not yet valid', async () => {
-    const db = await openReplica();
-    const log = new Log(REMOTE, contractor);
-    const g0 = { seq: 0, hash: network };
+    const db = await net.openReplica(dir, OWN);
+    const log = orgLog(REMOTE, contractor);
+    const g0 = net.origin;
     await db.replica.accept(REMOTE, log.block([log.appointment(), log.record()], g0));
 
     // A position this node has not verified: fetch first (GOV_POSITION_UNKNOWN); another history's hash.
     expect(
       await code(
-        db.replica.accept(REMOTE, log.block([log.record()], { seq: 1, hash: network }, contractor, false)),
+        db.replica.accept(
+          REMOTE,
+          log.block([log.record()], { seq: 1, hash: net.network }, contractor, false),
+        ),
       ),
     ).toBe('GOV_POSITION_UNKNOWN');
     expect(
@@ -409,12 +190,7 @@ describe('NodeReplicaStore under governance', () => {
 
     // Rotation at position 1, the old key signing up to height 3.
     const next = generateKeyPair();
-    await db.governance.submit(
-      act(db.governance.state, {
-        type: 'org.rotate-key',
-        body: { org: REMOTE, nodeKey: next.publicKey, oldKeyUntilHeight: 3 },
-      }),
-    );
+    await db.governance.submit(net.act(db.governance.state, rotateKey(REMOTE, next.publicKey, 3)));
     const g1 = db.governance.head;
     await db.replica.accept(REMOTE, log.block([log.record()], g1)); // height 2, old key, window
     await db.replica.accept(REMOTE, log.block([log.record()], g1)); // height 3, old key, its last
@@ -442,16 +218,11 @@ describe('NodeReplicaStore under governance', () => {
   });
 
   it('refuses a removed org beyond its freeze point, whatever position it claims; keeps what is below', async () => {
-    const db = await openReplica();
-    const log = new Log(REMOTE, contractor);
-    const g0 = { seq: 0, hash: network };
+    const db = await net.openReplica(dir, OWN);
+    const log = orgLog(REMOTE, contractor);
+    const g0 = net.origin;
     await db.replica.accept(REMOTE, log.block([log.appointment(), log.record()], g0));
-    await db.governance.submit(
-      act(db.governance.state, {
-        type: 'org.remove',
-        body: { org: REMOTE, freezeSize: 3, reason: 'compromised' },
-      }),
-    );
+    await db.governance.submit(net.act(db.governance.state, removeOrg(REMOTE, 3, 'compromised')));
     // Below the freeze point, at a position before the removal: valid.
     await db.replica.accept(REMOTE, log.block([log.record()], g0));
     expect(await code(db.replica.accept(REMOTE, log.block([log.record()], g0, contractor, false)))).toBe(
@@ -466,9 +237,9 @@ describe('NodeReplicaStore under governance', () => {
   });
 
   it("an operator's entries after their revocation are refused; those before stay; an org added later joins", async () => {
-    const db = await openReplica();
-    const log = new Log(REMOTE, contractor);
-    const g0 = { seq: 0, hash: network };
+    const db = await net.openReplica(dir, OWN);
+    const log = orgLog(REMOTE, contractor);
+    const g0 = net.origin;
     await db.replica.accept(REMOTE, log.block([log.appointment(), log.record(), log.record()], g0));
     await db.replica.accept(REMOTE, log.block([log.revocation()], g0));
     expect(await code(db.replica.accept(REMOTE, log.block([log.record()], g0, contractor, false)))).toBe(
@@ -476,11 +247,11 @@ describe('NodeReplicaStore under governance', () => {
     );
     expect(await db.size(REMOTE)).toBe(4);
 
-    const labLog = new Log('lab', lab);
+    const labLog = orgLog('lab', lab);
     expect(await code(db.replica.accept('lab', labLog.block([labLog.appointment()], g0, lab, false)))).toBe(
       'NET_ORG_UNKNOWN',
     );
-    await db.governance.submit(act(db.governance.state, addLab()));
+    await db.governance.submit(net.act(db.governance.state, addLab(lab.publicKey)));
     // Known now, but a block claiming a position before it was added is not a member's.
     expect(await code(db.replica.accept('lab', labLog.block([labLog.appointment()], g0, lab, false)))).toBe(
       'UNKNOWN_ORG',
@@ -492,9 +263,9 @@ describe('NodeReplicaStore under governance', () => {
   });
 
   it('the header-key resolver fetches an unverified position first, and holds the block back if it cannot', async () => {
-    const db = await openReplica();
-    const log = new Log(REMOTE, contractor);
-    const pending = act(db.governance.state, addLab());
+    const db = await net.openReplica(dir, OWN);
+    const log = orgLog(REMOTE, contractor);
+    const pending = net.act(db.governance.state, addLab(lab.publicKey));
     let fetched = false;
     const fetcher = {
       catchUp: async () => {
@@ -509,11 +280,9 @@ describe('NodeReplicaStore under governance', () => {
     fetched = true;
     expect(await resolve(header, undefined)).toEqual({ key: contractor.publicKey });
     expect(db.governance.seq).toBe(1);
-    const forged = new Log(REMOTE, generateKeyPair()).block([log.record()], db.governance.head).header;
+    const forged = orgLog(REMOTE, generateKeyPair()).block([log.record()], db.governance.head).header;
     expect(await resolve(forged, undefined)).toMatchObject({ result: 'invalid' });
-    await db.governance.submit(
-      act(db.governance.state, { type: 'org.remove', body: { org: REMOTE, freezeSize: 0, reason: 'gone' } }),
-    );
+    await db.governance.submit(net.act(db.governance.state, removeOrg(REMOTE, 0, 'gone')));
     expect(await resolve(header, undefined)).toMatchObject({ result: 'frozen' });
     await db.close();
   });
@@ -521,28 +290,23 @@ describe('NodeReplicaStore under governance', () => {
 
 describe('the gater follows the governance state', () => {
   it('drops a removed org, admits an added one, and a rotated-out key only within its window', async () => {
-    const db = await openReplica();
+    const db = await net.openReplica(dir, OWN);
     const gov = db.governance;
     const admission = await GovernanceAdmission.open(gov, db.store);
     expect(admission.admits(contractor.publicKey)).toBe(true);
     expect(admission.admits(lab.publicKey)).toBe(false);
-    await gov.submit(act(gov.state, addLab()));
+    await gov.submit(net.act(gov.state, addLab(lab.publicKey)));
     expect(await admission.refresh()).toBe(false);
     expect(admission.admits(lab.publicKey)).toBe(true);
 
     const next = generateKeyPair();
-    await gov.submit(
-      act(gov.state, {
-        type: 'org.rotate-key',
-        body: { org: REMOTE, nodeKey: next.publicKey, oldKeyUntilHeight: 1 },
-      }),
-    );
+    await gov.submit(net.act(gov.state, rotateKey(REMOTE, next.publicKey, 1)));
     await admission.refresh();
     expect(admission.admits(next.publicKey)).toBe(true);
     // Both keys within the window (the org's log is below height 1 here) …
     expect(admission.admits(contractor.publicKey)).toBe(true);
-    const log = new Log(REMOTE, contractor);
-    await db.replica.accept(REMOTE, log.block([log.appointment()], { seq: 0, hash: network }));
+    const log = orgLog(REMOTE, contractor);
+    await db.replica.accept(REMOTE, log.block([log.appointment()], net.origin));
     expect(await admission.refresh()).toBe(false);
     expect(admission.admits(contractor.publicKey)).toBe(true);
     // … and only the new key once the log is above it.
@@ -551,9 +315,7 @@ describe('the gater follows the governance state', () => {
     expect(admission.admits(contractor.publicKey)).toBe(false);
     expect(admission.admits(next.publicKey)).toBe(true);
 
-    await gov.submit(
-      act(gov.state, { type: 'org.remove', body: { org: 'lab', freezeSize: 0, reason: 'left' } }),
-    );
+    await gov.submit(net.act(gov.state, removeOrg('lab', 0, 'left')));
     expect(await admission.refresh()).toBe(true);
     expect(admission.admits(lab.publicKey)).toBe(false);
     expect(admission.admits(supervisor.publicKey)).toBe(true);
@@ -564,22 +326,8 @@ describe('the gater follows the governance state', () => {
 describe('the governance HTTP endpoints', () => {
   it('show the log and take signed actions, answering refusals with their codes', async () => {
     const store = await openStore();
-    const node = await LedgerNode.open({
-      store,
-      genesis,
-      networkId: network,
-      org: OWN,
-      nodeSeed: supervisor.seed,
-    });
-    const app = await createApi({
-      node,
-      blobs: undefined as never,
-      tokens: [{ sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', name: 't' }],
-      operatorSeeds: new Map(),
-      logger: pino({ level: 'silent' }),
-      maxBlobBytes: 1024,
-      version: 'test',
-    });
+    const node = await net.openNode(store, OWN, supervisor);
+    const app = await testApi(node);
     const auth = { authorization: 'Bearer test' };
     const submit = (signed: SignedAction | Uint8Array) =>
       app.inject({
@@ -590,8 +338,8 @@ describe('the governance HTTP endpoints', () => {
           signedAction: toBase64(signed instanceof Uint8Array ? signed : encodeSignedAction(signed)),
         },
       });
-    const add = act(node.governance.state, addLab());
-    const under = await submit(act(node.governance.state, addLab(), [2]));
+    const add = net.act(node.governance.state, addLab(lab.publicKey));
+    const under = await submit(net.act(node.governance.state, addLab(lab.publicKey), [2]));
     expect([under.statusCode, under.json().error.code]).toEqual([403, 'GOV_UNDER_THRESHOLD']);
     const ok = await submit(add);
     expect(ok.statusCode).toBe(201);
@@ -603,7 +351,7 @@ describe('the governance HTTP endpoints', () => {
     expect(garbage.json().error.code).toMatch(/^CBOR_/);
 
     const state = (await app.inject({ method: 'GET', url: '/v1/governance', headers: auth })).json();
-    expect(state).toMatchObject({ network: toHex(network), seq: 1, head: toHex(add.hash) });
+    expect(state).toMatchObject({ network: toHex(net.network), seq: 1, head: toHex(add.hash) });
     expect(state.orgs.map((o: { id: string }) => o.id)).toEqual([REMOTE, OWN, 'lab']);
     expect(state.actions[0]).toMatchObject({
       seq: 1,

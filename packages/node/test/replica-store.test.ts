@@ -6,56 +6,30 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type Block,
-  buildEntry,
-  cosign,
-  cutBlock,
-  type EntryDraft,
-  emptyLogState,
-  generateKeyPair,
-  type KeyPair,
-  type LogState,
-  signEntry,
-} from '@liuhen/core';
-import { appointmentBody, encodeGenesis, type Genesis, networkId, revocationBody } from '@liuhen/governance';
-import { sampleBody, sampleSegment } from '@liuhen/profile-pipe/scenario';
+import { type Block, cosign, generateKeyPair, type KeyPair, type SignedEntry } from '@liuhen/core';
+import { sampleSegment } from '@liuhen/profile-pipe/scenario';
 import { LedgerStore } from '@liuhen/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NodeReplicaStore } from '../src/replica-store.ts';
-import { T0, testGenesis } from './fixtures.ts';
-
-const REMOTE = 'contractor';
-const OWN = 'supervisor';
+import type { NodeReplicaStore } from '../src/replica-store.ts';
+import { code, openReplicaStore } from './fixtures.ts';
+import { OrgLog, OWN, REMOTE, type TestNetwork, twoOrgNetwork } from './governance-fixtures.ts';
 
 let dir: string;
-let remoteKey: KeyPair;
-let genesis: Genesis;
-let network: Uint8Array;
-let state: LogState;
-let time = T0;
+let net: TestNetwork;
+let log: OrgLog;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'liuhen-replica-test-'));
-  remoteKey = generateKeyPair();
-  genesis = testGenesis([
-    { id: REMOTE, nodeKey: remoteKey.publicKey },
-    { id: OWN, nodeKey: generateKeyPair().publicKey },
-  ]);
-  network = networkId(encodeGenesis(genesis));
-  state = emptyLogState();
+  const orgs = twoOrgNetwork();
+  net = orgs.net;
+  log = new OrgLog(net.network, REMOTE, orgs.contractor);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A replica store without a governance log: it judges by the genesis alone. */
 async function open(): Promise<{ store: LedgerStore; replica: NodeReplicaStore; close(): Promise<void> }> {
   const store = await LedgerStore.open(join(dir, 'db'));
-  const replica = await NodeReplicaStore.open({
-    store,
-    genesis,
-    ownOrg: OWN,
-    cosignaturesFile: join(dir, 'cosignatures.jsonl'),
-    fraudProofsFile: join(dir, 'fraud-proofs.jsonl'),
-  });
+  const replica = await openReplicaStore(dir, store, net.genesis, OWN);
   return {
     store,
     replica,
@@ -66,109 +40,43 @@ async function open(): Promise<{ store: LedgerStore; replica: NodeReplicaStore; 
   };
 }
 
-function entry(signer: KeyPair, draft: Partial<EntryDraft>): Uint8Array {
-  time += 1000;
-  return signEntry(
-    buildEntry({
-      network,
-      org: REMOTE,
-      object: sampleSegment(1),
-      kind: 'construction.joint-made',
-      time,
-      signer: signer.publicKey,
-      role: 'QI',
-      body: sampleBody('construction.joint-made', time / 1000),
-      ...draft,
-    }),
-    signer.seed,
-  ).envelope;
-}
-
-const appointment = (operator: KeyPair) =>
-  entry(remoteKey, {
-    object: 'operators',
-    kind: 'org.operator-appointed',
-    role: 'ORG',
-    body: appointmentBody({
-      operator: operator.publicKey,
-      name: 'Li Wei',
-      roles: ['QI'],
-      licence: 'L-1',
-      idHash: new Uint8Array(32),
-      validFrom: T0,
-      validUntil: T0 + 365 * 86_400_000,
-    }),
-  });
-
-const revocation = (operator: KeyPair) =>
-  entry(remoteKey, {
-    object: 'operators',
-    kind: 'org.operator-revoked',
-    role: 'ORG',
-    body: revocationBody({ operator: operator.publicKey, reason: 'left' }),
-  });
-
-/** The remote org's next block; `keep` false leaves the log state where it was. */
-function block(envelopes: Uint8Array[], keep = true): Block {
-  const cut = cutBlock(state, envelopes, {
-    network,
-    org: REMOTE,
-    seed: remoteKey.seed,
-    time,
-    governance: { seq: 0, hash: network },
-  });
-  if (keep) state = cut.state;
-  return cut.block;
-}
-
-async function failure(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-  return 'resolved';
-}
+/** The remote org's next block, at the genesis position; `keep` false leaves the log where it was. */
+const block = (entries: SignedEntry[], keep = true, key: KeyPair = log.key): Block =>
+  log.block(entries, net.origin, key, keep);
 
 describe('NodeReplicaStore', () => {
   it('accepts verified blocks whose entries have authority at their log positions', async () => {
     const db = await open();
     const qi = generateKeyPair();
     const stranger = generateKeyPair();
-    await db.replica.accept(REMOTE, block([appointment(qi), entry(qi, {})]));
+    await db.replica.accept(REMOTE, block([log.appointment(qi), log.entry(qi)]));
     expect((await db.replica.logState(REMOTE)).frontier.size).toBe(2);
 
     // An operator never appointed: refused, nothing stored, the registry intact.
-    expect(await failure(db.replica.accept(REMOTE, block([entry(stranger, {})], false)))).toBe(
+    expect(await code(db.replica.accept(REMOTE, block([log.entry(stranger)], false)))).toBe(
       'OPERATOR_UNKNOWN',
     );
     expect((await db.replica.logState(REMOTE)).frontier.size).toBe(2);
 
     // Revoked and then signing in the same block: refused; the half-fed registry is rebuilt.
-    expect(await failure(db.replica.accept(REMOTE, block([revocation(qi), entry(qi, {})], false)))).toBe(
+    expect(await code(db.replica.accept(REMOTE, block([log.revocation(qi), log.entry(qi)], false)))).toBe(
       'OPERATOR_REVOKED',
     );
-    await db.replica.accept(REMOTE, block([entry(qi, { object: sampleSegment(2) })]));
+    await db.replica.accept(REMOTE, block([log.entry(qi, { object: sampleSegment(2) })]));
     expect((await db.replica.logState(REMOTE)).frontier.size).toBe(3);
 
     // A block that does not verify (signed by another key) and a block of the own org.
-    const forged = block([entry(qi, {})], false);
-    const other = generateKeyPair();
-    const wrongKey = cutBlock((await db.replica.logState(REMOTE)) as LogState, forged.envelopes, {
-      network,
-      org: REMOTE,
-      seed: other.seed,
-      time,
-      governance: { seq: 0, hash: network },
-    }).block;
-    expect(await failure(db.replica.accept(REMOTE, wrongKey))).not.toBe('resolved');
-    expect(await failure(db.replica.accept(OWN, forged))).toBe('NET_SYNC_INVALID');
-    expect(await failure(db.replica.accept('nobody', forged))).toBe('NET_ORG_UNKNOWN');
+    const entries = [log.entry(qi)];
+    const forged = block(entries, false);
+    const wrongKey = block(entries, false, generateKeyPair());
+    expect(await code(db.replica.accept(REMOTE, wrongKey))).not.toBe('ok');
+    expect(await code(db.replica.accept(OWN, forged))).toBe('NET_SYNC_INVALID');
+    expect(await code(db.replica.accept('nobody', forged))).toBe('NET_ORG_UNKNOWN');
     await db.close();
 
     // After a reopen the registry is rebuilt from the store: the operator still signs.
     const again = await open();
-    await again.replica.accept(REMOTE, block([entry(qi, { object: sampleSegment(3) })]));
+    await again.replica.accept(REMOTE, block([log.entry(qi, { object: sampleSegment(3) })]));
     const blocks: Block[] = [];
     for await (const b of again.replica.blocksFrom(REMOTE, 0, 100)) blocks.push(b);
     expect(blocks.map((b) => [b.header.size, b.envelopes.length])).toEqual([
@@ -180,7 +88,7 @@ describe('NodeReplicaStore', () => {
     for await (const b of again.replica.blocksFrom(REMOTE, 2, 3)) tail.push(b);
     expect(tail.map((b) => b.header.size)).toEqual([3]);
     expect(
-      await failure(
+      await code(
         (async () => {
           for await (const _ of again.replica.blocksFrom(REMOTE, 1, 4)) {
             // not reached
@@ -196,7 +104,7 @@ describe('NodeReplicaStore', () => {
   it('keeps cosignatures and fraud proofs across a reopen; a fraud proof freezes the org', async () => {
     const db = await open();
     const qi = generateKeyPair();
-    const first = block([appointment(qi)]);
+    const first = block([log.appointment(qi)]);
     await db.replica.accept(REMOTE, first);
     const witness = generateKeyPair();
     const record = {
@@ -211,12 +119,12 @@ describe('NodeReplicaStore', () => {
     expect(await db.replica.addCosignature(record)).toBe(false);
 
     // Two different headers at height 2: equivocation.
-    const a = block([entry(qi, { object: 'a' })], false);
-    const b = block([entry(qi, { object: 'b' })], false);
+    const a = block([log.entry(qi, { object: 'a' })], false);
+    const b = block([log.entry(qi, { object: 'b' })], false);
     const proof = { first: a.header, second: b.header, proof: [] };
     expect(await db.replica.addFraudProof(REMOTE, proof)).toBe(true);
     expect(await db.replica.addFraudProof(REMOTE, proof)).toBe(false);
-    expect(await failure(db.replica.accept(REMOTE, a))).toBe('NET_ORG_FROZEN');
+    expect(await code(db.replica.accept(REMOTE, a))).toBe('NET_ORG_FROZEN');
     await db.close();
 
     const again = await open();

@@ -3,33 +3,13 @@
  * node:crypto and the document's rules only, importing nothing of ours. (test/protocol-doc.test.ts
  * checks that the examples are the ones the code generates today.)
  */
-import { createHash, createPublicKey, verify } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { docText, ed25519Key, readProtocolDoc, sha256 } from './helpers/protocol-doc.ts';
 
-const doc = readFileSync(fileURLToPath(new URL('../../../docs/protocol.md', import.meta.url)), 'utf8');
+const doc = readProtocolDoc();
 const section = doc.slice(doc.indexOf('## 13. Genesis and the governance log'));
-const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
-const ed25519Key = (raw: Buffer) =>
-  createPublicKey({
-    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]),
-    format: 'der',
-    type: 'spki',
-  });
-
-function fenceAfter(label: string): string {
-  const at = section.indexOf(label);
-  if (at < 0) throw new Error(`label not found: ${label}`);
-  const fence = section.indexOf('```\n', at) + 4;
-  return section.slice(fence, section.indexOf('\n```', fence));
-}
-const hexAfter = (label: string) => Buffer.from(fenceAfter(label).replace(/\s/g, ''), 'hex');
-const inline = (pattern: RegExp) => {
-  const m = pattern.exec(section);
-  if (!m?.[1]) throw new Error(`not found: ${pattern}`);
-  return m[1];
-};
+const { fenceAfter, hexAfter, inline } = docText(section);
 /** A CBOR text key followed by the head of a 32-byte byte string and the bytes. */
 const keyAndBytes = (key: string, bytes: Buffer) =>
   Buffer.concat([Buffer.of(0x60 + key.length), Buffer.from(key), Buffer.of(0x58, 0x20), bytes]);

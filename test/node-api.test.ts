@@ -13,14 +13,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  buildEntry,
   type EntryDraft,
   fromHex,
   generateKeyPair,
   parseBlockHeader,
-  publicKeyFromSeed,
   type SignedEntry,
-  signEntry,
   toBase64,
   toHex,
 } from '@liuhen/core';
@@ -35,10 +32,8 @@ import {
   type PreparedNode,
   prepareNode,
   type RunningNode,
-  removeDir,
   revokeOperator,
   startNode,
-  stopAll,
 } from '../scripts/lib/node-process.ts';
 import {
   type Ack,
@@ -49,6 +44,8 @@ import {
   request,
   type Status,
 } from './helpers/http.ts';
+import { signJoint } from './helpers/signed-entry.ts';
+import { removeNode } from './helpers/single-node.ts';
 
 const ORG = 'contractor';
 const SEGMENT = 'seg:SZ-WS000123-WS000124#1';
@@ -92,19 +89,9 @@ function signLocally(
   draft: Partial<EntryDraft> = {},
   maxBytes = MAX_ENTRY_BYTES,
 ): SignedEntry {
-  return signEntry(
-    buildEntry({
-      network,
-      org: ORG,
-      object: SEGMENT,
-      kind: 'construction.joint-made',
-      role: 'QI',
-      signer: publicKeyFromSeed(seed),
-      time: Date.now() - 60_000,
-      body: sampleBody('construction.joint-made', 98),
-      ...draft,
-    }),
+  return signJoint(
     seed,
+    { network, org: ORG, object: SEGMENT, body: sampleBody('construction.joint-made', 98), ...draft },
     maxBytes,
   );
 }
@@ -130,11 +117,7 @@ beforeAll(async () => {
   nodeKey = fromHex(status.nodeKey);
 }, 120_000);
 
-afterAll(async () => {
-  await node?.stop('SIGTERM');
-  await stopAll();
-  if (prepared) removeDir(prepared.dir);
-});
+afterAll(() => removeNode(node, prepared));
 
 describe('a running node', () => {
   it('serves /healthz, the OpenAPI document and its status', async () => {

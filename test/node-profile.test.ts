@@ -4,7 +4,7 @@
  * profile's stable code (the field named); a record that breaks a flagging rule is stored, and
  * its findings come back with the acknowledgement. The log grows only by what was accepted.
  */
-import { buildEntry, fromHex, publicKeyFromSeed, signEntry } from '@liuhen/core';
+import { fromHex } from '@liuhen/core';
 import { objectId } from '@liuhen/profile-pipe';
 import { sampleBody, sampleSegment } from '@liuhen/profile-pipe/scenario';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +14,11 @@ import {
   type PreparedNode,
   prepareNode,
   type RunningNode,
-  removeDir,
   startNode,
-  stopAll,
 } from '../scripts/lib/node-process.ts';
 import { type Ack, type ApiError, request, type Status } from './helpers/http.ts';
+import { signJoint } from './helpers/signed-entry.ts';
+import { removeNode } from './helpers/single-node.ts';
 
 const ORG = 'contractor';
 const SEGMENT = sampleSegment(7);
@@ -42,11 +42,7 @@ beforeAll(async () => {
   node = await startNode(prepared.dir);
 }, 120_000);
 
-afterAll(async () => {
-  await node?.stop('SIGTERM');
-  await stopAll();
-  if (prepared) removeDir(prepared.dir);
-});
+afterAll(() => removeNode(node, prepared));
 
 describe('the profile on the HTTP API', () => {
   it('refuses a body that breaks its schema with 422 PIPE_BODY_INVALID, naming the field', async () => {
@@ -75,19 +71,7 @@ describe('the profile on the HTTP API', () => {
       (await request<Status>(node.url, '/v1/status', { token: appToken })).json.network,
     );
     const { joint: _, ...noJoint } = sampleBody('construction.joint-made');
-    const signed = signEntry(
-      buildEntry({
-        network,
-        org: ORG,
-        object: SEGMENT,
-        kind: 'construction.joint-made',
-        role: 'QI',
-        signer: publicKeyFromSeed(seed),
-        time: Date.now() - 60_000,
-        body: noJoint,
-      }),
-      seed,
-    );
+    const signed = signJoint(seed, { network, org: ORG, object: SEGMENT, body: noJoint });
     const response = await request<ApiError>(node.url, '/v1/signed-entries', {
       token: appToken,
       contentType: 'application/cbor',

@@ -2,32 +2,13 @@
  * docs/protocol.md must match the code, and must be enough on its own: the second test checks
  * the worked examples with node:crypto and the document's rules only, importing nothing of ours.
  */
-import { createHash, createPublicKey, verify } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DOC_PATH, documentWithExamples } from '../scripts/protocol-examples.ts';
+import { documentWithExamples } from '../scripts/protocol-examples.ts';
+import { docText, ed25519Key, readProtocolDoc, sha256 } from './helpers/protocol-doc.ts';
 
-const doc = readFileSync(DOC_PATH, 'utf8');
-const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
-const ed25519Key = (raw: Buffer) =>
-  createPublicKey({
-    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]),
-    format: 'der',
-    type: 'spki',
-  });
-
-function fenceAfter(label: string): string {
-  const at = doc.indexOf(label);
-  if (at < 0) throw new Error(`label not found: ${label}`);
-  const fence = doc.indexOf('```\n', at) + 4;
-  return doc.slice(fence, doc.indexOf('\n```', fence));
-}
-const hexAfter = (label: string) => Buffer.from(fenceAfter(label).replace(/\s/g, ''), 'hex');
-const inline = (pattern: RegExp) => {
-  const m = pattern.exec(doc);
-  if (!m?.[1]) throw new Error(`not found: ${pattern}`);
-  return m[1];
-};
+const doc = readProtocolDoc();
+const { fenceAfter, hexAfter, inline } = docText(doc);
 
 describe('docs/protocol.md', () => {
   it('has the examples the code generates today (run pnpm protocol:examples if not)', () => {

@@ -9,7 +9,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   encodeGossipBlock,
   encodeHeadsRequest,
@@ -18,43 +18,29 @@ import {
   type Host,
   isNetError,
   multiaddr,
-  replicationTopics,
   requestAll,
 } from '../packages/net/src/index.ts';
-import { networkOf } from '../scripts/lib/node-process.ts';
-import { eventually, TestNetwork } from './helpers/network.ts';
+import { daemonSuite } from './helpers/daemon-suite.ts';
+import { eventually } from './helpers/network.ts';
 import { MemberLog, memberKey } from './helpers/org-log.ts';
-import { daemonPeer, subscribed, TestPeers } from './helpers/peer.ts';
+import { subscribed } from './helpers/peer.ts';
 
 const DAEMONS = ['water', 'gas'];
 const ghost = memberKey('ghost');
 
-let net: TestNetwork;
-const peers = new TestPeers();
-
 describe('admission to the network', () => {
-  beforeAll(async () => {
-    net = await TestNetwork.prepare(DAEMONS, { externalOrgs: [ghost] });
-    await net.startAll(DAEMONS);
-    await eventually('water and gas connected', () => net.meshed(DAEMONS));
-  }, 120_000);
-
-  afterAll(async () => {
-    await peers.stopAll();
-    await net?.close();
-  });
+  const suite = daemonSuite(DAEMONS, { externalOrgs: [ghost], setupMs: 120_000 });
 
   it('refuses a non-member key with the right PSK and a member key with the wrong PSK; neither delivers a message', {
     timeout: 90_000,
   }, async () => {
-    const dir = net.prepared('water').dir;
-    const { networkId } = networkOf(dir);
-    const topics = replicationTopics(networkId);
+    const { net, peers } = suite;
+    const { dir, networkId, topics } = suite.view();
     const log = new MemberLog(ghost, networkId);
     const block = log.append([log.appointment(), ...log.records(2)]);
     const message = encodeGossipBlock({ header: block.header, entries: block.envelopes });
     const daemonAddrs = net.addrs();
-    const daemons = DAEMONS.map((org) => daemonPeer(net.prepared(org).nodeKey));
+    const daemons = DAEMONS.map((org) => suite.peerOf(org));
 
     const stranger = await peers.join(dir, new Uint8Array(randomBytes(32)), daemonAddrs);
     const wrongPsk = await peers.join(dir, ghost.seed, daemonAddrs, { psk: generateSwarmKey() });

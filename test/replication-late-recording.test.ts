@@ -12,36 +12,25 @@
  * is still reported late: a cosignature counts only over a checkpoint the node holds, and never
  * from before that checkpoint was cut.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cosign } from '../packages/core/src/index.ts';
-import { encodeGossipCosignature, replicationTopics } from '../packages/net/src/index.ts';
-import { networkOf } from '../scripts/lib/node-process.ts';
-import { type Ack, type EntryJson, eventually, TestNetwork } from './helpers/network.ts';
+import { encodeGossipCosignature } from '../packages/net/src/index.ts';
+import { daemonSuite } from './helpers/daemon-suite.ts';
+import { type Ack, type EntryJson, eventually } from './helpers/network.ts';
 import { memberKey } from './helpers/org-log.ts';
-import { daemonPeer, subscribed, TestPeers } from './helpers/peer.ts';
+import { subscribed } from './helpers/peer.ts';
 
 const DAEMONS = ['water', 'gas'];
 const HOUR = 3_600_000;
 const shady = memberKey('shady');
 
-let net: TestNetwork;
-const peers = new TestPeers();
-
 describe('late recording', () => {
-  beforeAll(async () => {
-    net = await TestNetwork.prepare(DAEMONS, { externalOrgs: [shady] });
-    await net.startAll(DAEMONS);
-    await eventually('water and gas connected', () => net.meshed(DAEMONS));
-  }, 120_000);
-
-  afterAll(async () => {
-    await peers.stopAll();
-    await net?.close();
-  });
+  const suite = daemonSuite(DAEMONS, { externalOrgs: [shady], setupMs: 120_000 });
 
   it('reports an entry claimed long before its first witness with its first-witnessed time', {
     timeout: 90_000,
   }, async () => {
+    const { net, peers } = suite;
     const startSeconds = Math.floor(Date.now() / 1000);
     const claims = {
       late: Date.now() - 72 * HOUR,
@@ -61,17 +50,16 @@ describe('late recording', () => {
     expect(before.witness?.lateRecording).toBe(true);
 
     // Shady's backdated cosignatures: of the real checkpoint, and of an invented one.
-    const { networkId } = networkOf(net.prepared('water').dir);
-    const topics = replicationTopics(networkId);
+    const { dir, topics } = suite.view();
     const checkpoint = `${before.proof.checkpoint.split('\n\n')[0]}\n`;
     const invented = checkpoint.replace(/^(.*\n)\d+\n/, '$11000\n');
     expect(invented).not.toBe(checkpoint);
     const threeDaysAgo = Math.floor(claims.late / 1000);
-    const host = await peers.join(net.prepared('water').dir, shady.seed, net.addrs());
+    const host = await peers.join(dir, shady.seed, net.addrs());
     await subscribed(
       host,
       topics.cosignatures,
-      DAEMONS.map((org) => daemonPeer(net.prepared(org).nodeKey)),
+      DAEMONS.map((org) => suite.peerOf(org)),
       60_000,
     );
     for (const text of [checkpoint, invented]) {

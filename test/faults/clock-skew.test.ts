@@ -19,9 +19,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { sampleBody, sampleSegment } from '@liuhen/profile-pipe/scenario';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, cliAsync } from '../../scripts/lib/node-process.ts';
-import { type Ack, eventually, type Status, TestNetwork } from '../helpers/network.ts';
+import { describe, expect, it } from 'vitest';
+import { api } from '../../scripts/lib/node-process.ts';
+import { daemonSuite, stopAndVerify } from '../helpers/daemon-suite.ts';
+import { type Ack, eventually, type Status } from '../helpers/network.ts';
 
 const MINUTE = 60_000;
 /** Each daemon's wall clock, ms off the real one. */
@@ -40,7 +41,6 @@ const PRELOAD = fileURLToPath(new URL('./clock-offset.mjs', import.meta.url));
 type Clock = { blockAheadMs: number | null; cosignatureBehindMs: number | null };
 type ClockStatus = Status & { orgs: Record<string, { clock: Clock }> };
 
-let net: TestNetwork;
 const acks: Ack[] = [];
 
 function env(org: string): NodeJS.ProcessEnv {
@@ -50,10 +50,13 @@ function env(org: string): NodeJS.ProcessEnv {
   };
 }
 
+const suite = daemonSuite(ORGS, { env, meshMs: 300_000, setupMs: 600_000 });
+
 /** Appends `n` records at `org` with no claimed time: the node stamps them with its own clock. */
 async function append(org: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const seq = acks.length;
+    const { net } = suite;
     const { status, json } = await api<Ack>(net.node(org).url, net.token(org), 'POST', '/v1/entries', {
       object: sampleSegment(ORGS.indexOf(org)),
       kind: 'construction.joint-made',
@@ -67,7 +70,7 @@ async function append(org: string, n: number): Promise<void> {
 
 /** Orgs `holder` flags, with which flag: `gas:ahead`, `power:behind`. */
 async function flags(holder: string): Promise<string[]> {
-  const status = (await net.status(holder)) as ClockStatus;
+  const status = (await suite.net.status(holder)) as ClockStatus;
   const out: string[] = [];
   for (const [org, state] of Object.entries(status.orgs)) {
     if (state.clock.blockAheadMs !== null) out.push(`${org}:ahead`);
@@ -77,17 +80,10 @@ async function flags(holder: string): Promise<string[]> {
 }
 
 describe('clock skew between four node processes', () => {
-  beforeAll(async () => {
-    net = await TestNetwork.prepare(ORGS);
-    await Promise.all(ORGS.map((org) => net.start(org, { env: env(org) })));
-    await eventually('a full mesh of four', () => net.meshed(ORGS), 300_000);
-  }, 600_000);
-
-  afterAll(() => net?.close());
-
   it('accepts every clock, flags the two beyond the tolerance, and loses nothing', {
     timeout: 600_000,
   }, async () => {
+    const { net } = suite;
     await Promise.all(ORGS.map((org) => append(org, 3)));
     await eventually('every log converged on every node', () => net.converged(ORGS), 90_000);
 
@@ -157,10 +153,6 @@ describe('clock skew between four node processes', () => {
       `clock skew: ${acks.length} entries everywhere; flags: ${(await Promise.all(ORGS.map(async (o) => `${o} → ${(await flags(o)).join(' ') || 'none'}`))).join('; ')}`,
     );
 
-    for (const org of ORGS) await net.stop(org);
-    for (const org of ORGS) {
-      const result = await cliAsync(['verify', '--data-dir', net.prepared(org).dir, '--json']);
-      expect(result.status, `${org}: ${result.stdout}${result.stderr}`).toBe(0);
-    }
+    await stopAndVerify(net, ORGS);
   });
 });

@@ -35,9 +35,7 @@ import {
   type PreparedNode,
   prepareNode,
   type RunningNode,
-  removeDir,
   startNode,
-  stopAll,
 } from '../../scripts/lib/node-process.ts';
 import {
   type Ack,
@@ -48,6 +46,8 @@ import {
   request,
   type Status,
 } from '../helpers/http.ts';
+import { expectWholeLog } from '../helpers/log-listing.ts';
+import { removeNode } from '../helpers/single-node.ts';
 
 const SEED = 0x1a0_2026;
 const CYCLES = 10;
@@ -92,11 +92,7 @@ beforeAll(() => {
   // Four CLI runs: generous for a loaded 2-core machine.
 }, 300_000);
 
-afterAll(async () => {
-  await node?.stop('SIGKILL');
-  await stopAll();
-  if (prepared) removeDir(prepared.dir);
-});
+afterAll(() => removeNode(node, prepared, 'SIGKILL'));
 
 function isConnectionError(error: unknown): boolean {
   return error instanceof TypeError || (error as { name?: string }).name === 'AbortError';
@@ -215,26 +211,6 @@ async function resendUnknown(url: string, cycle: number): Promise<void> {
   }
 }
 
-/** Every entry of the log, by id, from the node's time index, page by page. */
-async function listLog(url: string, token: string): Promise<Map<string, number>> {
-  const all = new Map<string, number>();
-  let after: string | undefined;
-  for (;;) {
-    const page = await request<{ entries: Array<{ id: string; index: number; org: string }> }>(
-      url,
-      `/v1/entries?from=0&limit=1000${after ? `&after=${after}` : ''}`,
-      { token },
-    );
-    expect(page.status).toBe(200);
-    for (const e of page.json.entries) {
-      expect(all.has(e.id), `${e.id} listed twice`).toBe(false);
-      all.set(e.id, e.index);
-    }
-    if (page.json.entries.length < 1000) return all;
-    after = page.json.entries.at(-1)?.id;
-  }
-}
-
 /** What must hold after every restart. */
 async function checkLog(url: string, cycle: number): Promise<number> {
   const token = prepared.tokens['li-wei'] as string;
@@ -246,15 +222,9 @@ async function checkLog(url: string, cycle: number): Promise<number> {
   expect(header.size).toBe(size);
   expect(header.height).toBe(status.log.height);
 
-  // No gaps: the log's entries are exactly indexes 0..size-1, each once.
-  const log = await listLog(url, token);
-  expect(log.size, `cycle ${cycle}: entries listed vs log size`).toBe(size);
-  const indexes = [...log.values()].sort((a, b) => a - b);
-  expect(indexes).toEqual(Array.from({ length: size }, (_, i) => i));
-
-  // Every acknowledged entry is there, at its acknowledged index, by id lookup too.
-  const lost = [...acked.values()].filter((ack) => log.get(ack.id) !== ack.index);
-  expect(lost, `cycle ${cycle}: acknowledged entries missing or moved`).toEqual([]);
+  // No gaps: the log's entries are exactly indexes 0..size-1, each once; every acknowledged entry
+  // is there, at its acknowledged index, by id lookup too.
+  const log = await expectWholeLog(url, token, size, acked.values(), `cycle ${cycle}`);
   const lookups = await mapLimit([...acked.values()], 16, async (ack) => {
     const found = await request<FoundEntry>(url, `/v1/entries/${ack.id}`, { token });
     return found.status === 200 && found.json.index === ack.index ? undefined : ack;

@@ -35,6 +35,7 @@ import {
   stopAll,
 } from '../../scripts/lib/node-process.ts';
 import { type Ack, type ApiError, request, type Status } from '../helpers/http.ts';
+import { expectWholeLog } from '../helpers/log-listing.ts';
 import { eventually } from '../helpers/network.ts';
 
 const ORG = 'contractor';
@@ -130,35 +131,11 @@ function setUp(kind: Mechanism['name']): Mechanism | undefined {
   return m;
 }
 
-/** Every entry of the log, id → index, paged through the API; fails on a duplicate. */
-async function listLog(url: string, token: string): Promise<Map<string, number>> {
-  const all = new Map<string, number>();
-  let after: string | undefined;
-  for (;;) {
-    const page = await request<{ entries: Array<{ id: string; index: number }> }>(
-      url,
-      `/v1/entries?from=0&limit=1000${after ? `&after=${after}` : ''}`,
-      { token },
-    );
-    expect(page.status).toBe(200);
-    for (const e of page.json.entries) {
-      expect(all.has(e.id), `${e.id} listed twice`).toBe(false);
-      all.set(e.id, e.index);
-    }
-    if (page.json.entries.length < 1000) return all;
-    after = page.json.entries.at(-1)?.id;
-  }
-}
-
 /** Nothing acknowledged lost, no gaps, nothing pending. */
 async function checkLog(url: string, token: string, acked: Map<string, Ack>, when: string): Promise<number> {
   const status = (await request<Status>(url, '/v1/status', { token })).json;
   expect(status.log.pending, when).toBe(0);
-  const log = await listLog(url, token);
-  expect(log.size, `${when}: entries listed vs log size`).toBe(status.log.size);
-  expect([...log.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: log.size }, (_, i) => i));
-  const lost = [...acked.values()].filter((ack) => log.get(ack.id) !== ack.index);
-  expect(lost, `${when}: acknowledged entries missing or moved`).toEqual([]);
+  await expectWholeLog(url, token, status.log.size, acked.values(), when);
   return status.log.size;
 }
 

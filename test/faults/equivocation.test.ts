@@ -12,7 +12,7 @@
  * before.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeFraudProof, fromBase64, toHex, verifyFraudProof } from '../../packages/core/src/index.ts';
 import {
   decodeHeadsResponse,
@@ -20,13 +20,13 @@ import {
   encodeHeadsRequest,
   HEADS_PROTOCOL,
   type Host,
-  replicationTopics,
   requestAll,
 } from '../../packages/net/src/index.ts';
-import { cliAsync, networkOf } from '../../scripts/lib/node-process.ts';
-import { eventually, TestNetwork } from '../helpers/network.ts';
+import { cliAsync } from '../../scripts/lib/node-process.ts';
+import { daemonSuite, expectEveryAckHeld, stopAndVerify } from '../helpers/daemon-suite.ts';
+import { type Ack, eventually } from '../helpers/network.ts';
 import { MemberLog, memberKey } from '../helpers/org-log.ts';
-import { daemonPeer, subscribed, TestPeers } from '../helpers/peer.ts';
+import { subscribed } from '../helpers/peer.ts';
 
 const LEFT = ['water', 'gas'];
 const RIGHT = ['power', 'sewer'];
@@ -35,27 +35,14 @@ const eve = memberKey('eve');
 /** The detection deadline of issue 4, from the second publication. */
 const DEADLINE_MS = 5_000;
 
-let net: TestNetwork;
-const peers = new TestPeers();
-
 describe('equivocation across node processes', () => {
-  beforeAll(async () => {
-    net = await TestNetwork.prepare(DAEMONS, { externalOrgs: [eve] });
-    await net.startAll(DAEMONS);
-    await eventually('a full mesh of four', () => net.meshed(DAEMONS), 300_000);
-  }, 600_000);
-
-  afterAll(async () => {
-    await peers.stopAll();
-    await net?.close();
-  });
+  const suite = daemonSuite(DAEMONS, { externalOrgs: [eve], meshMs: 300_000, setupMs: 600_000 });
 
   it('an org that shows each half of the network another block is caught, proven and frozen everywhere', {
     timeout: 600_000,
   }, async () => {
-    const dir = net.prepared('water').dir;
-    const { networkId } = networkOf(dir);
-    const topics = replicationTopics(networkId);
+    const { net, peers } = suite;
+    const { dir, networkId, topics } = suite.view();
     const publish = (host: Host, block: { header: unknown; envelopes: readonly Uint8Array[] }) =>
       host.pubsub.publish(
         topics.blocks,
@@ -66,7 +53,7 @@ describe('equivocation across node processes', () => {
       await subscribed(
         host,
         topics.blocks,
-        orgs.map((org) => daemonPeer(net.prepared(org).nodeKey)),
+        orgs.map((org) => suite.peerOf(org)),
         60_000,
       );
       return host;
@@ -127,7 +114,7 @@ describe('equivocation across node processes', () => {
       expect((await net.status(org)).orgs.eve?.frozenAt).toBe(first.header.size);
       const [frame] = await requestAll(
         (LEFT.includes(org) ? toLeft : toRight).node,
-        daemonPeer(net.prepared(org).nodeKey),
+        suite.peerOf(org),
         HEADS_PROTOCOL,
         encodeHeadsRequest(),
         { timeoutMs: 15_000 },
@@ -175,17 +162,10 @@ describe('equivocation across node processes', () => {
     // The honest orgs are not affected: they replicate, lose nothing acknowledged, and every
     // store (eve's log up to where it froze included) verifies clean.
     await peers.stopAll();
-    const acks = [];
+    const acks: Ack[] = [];
     for (const org of DAEMONS) acks.push(...(await net.append(org, 1)));
     await eventually('the honest orgs converge', () => net.converged(DAEMONS, DAEMONS), 300_000);
-    for (const holder of DAEMONS) {
-      const ids = new Set(await net.entryIds(holder));
-      for (const ack of acks) expect(ids.has(ack.id), `${holder} holds ${ack.org}/${ack.index}`).toBe(true);
-    }
-    for (const org of DAEMONS) await net.stop(org);
-    for (const org of DAEMONS) {
-      const result = await cliAsync(['verify', '--data-dir', net.prepared(org).dir, '--json']);
-      expect(result.status, `${org}: ${result.stdout}${result.stderr}`).toBe(0);
-    }
+    await expectEveryAckHeld(net, DAEMONS, acks);
+    await stopAndVerify(net, DAEMONS);
   });
 });

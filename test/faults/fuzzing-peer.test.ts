@@ -12,7 +12,7 @@
  * and `liuhen-node verify` finds both stores clean.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { concatBytes, cosign, encodeFraudProof, toHex } from '../../packages/core/src/index.ts';
 import {
   BLOB_PROTOCOL,
@@ -25,20 +25,17 @@ import {
   encodeGovernanceRequest,
   encodeHeadsRequest,
   encodeSyncRequest,
-  FrameStream,
   GOVERNANCE_PROTOCOL,
   HEADS_PROTOCOL,
-  type Host,
-  type PeerId,
-  replicationTopics,
   requestAll,
   SYNC_PROTOCOL,
 } from '../../packages/net/src/index.ts';
-import { cliAsync, networkOf } from '../../scripts/lib/node-process.ts';
+import { daemonSuite, expectEveryAckHeld, stopAndVerify } from '../helpers/daemon-suite.ts';
 import { prng } from '../helpers/http.ts';
-import { type Ack, eventually, TestNetwork } from '../helpers/network.ts';
+import { type Ack, eventually } from '../helpers/network.ts';
 import { MemberLog, memberKey } from '../helpers/org-log.ts';
-import { daemonPeer, subscribed, TestPeers } from '../helpers/peer.ts';
+import { subscribed } from '../helpers/peer.ts';
+import { exchange, frame } from '../helpers/raw-stream.ts';
 
 const DAEMONS = ['water', 'gas'];
 const fuzzer = memberKey('fuzzer');
@@ -46,25 +43,6 @@ const SEED = 0xf022_2026;
 /** Mutations per request/response protocol, and per gossip topic. */
 const PER_PROTOCOL = 24;
 const PER_TOPIC = 16;
-
-let net: TestNetwork;
-const peers = new TestPeers();
-
-function varint(value: number): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
-}
-
-/** A DATA frame as frame-stream.ts writes it. */
-function dataFrame(payload: Uint8Array): Uint8Array {
-  return concatBytes(varint(payload.byteLength + 1), Uint8Array.of(0x00), payload);
-}
 
 /** One seeded mutation of `valid`: flipped bytes, a cut, an extension, a splice or a repeat. */
 function mutate(valid: Uint8Array, random: () => number): Uint8Array {
@@ -101,57 +79,22 @@ function mutate(valid: Uint8Array, random: () => number): Uint8Array {
   }
 }
 
-/** Writes `chunk` on a fresh stream of `protocol` and reports how the daemon answered. */
-async function send(host: Host, peer: PeerId, protocol: string, chunk: Uint8Array): Promise<string> {
-  const stream = await host.node.dialProtocol(peer, protocol);
-  const reader = new FrameStream(stream, 4 * 1024 * 1024);
-  const signal = AbortSignal.timeout(20_000);
-  try {
-    if (!stream.send(chunk)) await stream.onDrain({ signal });
-    await stream.close({ signal });
-  } catch {
-    // The daemon may hang up first: judge by what it sent.
-  }
-  try {
-    const reply = await reader.read(signal);
-    return reply.type === 'error' ? `error:${reply.code}` : reply.type;
-  } catch {
-    return 'closed';
-  } finally {
-    stream.abort(new Error('done'));
-  }
-}
-
 describe('a fuzzing member', () => {
-  beforeAll(async () => {
-    net = await TestNetwork.prepare(DAEMONS, { externalOrgs: [fuzzer] });
-    await net.startAll(DAEMONS);
-    await eventually('water and gas connected', () => net.meshed(DAEMONS), 300_000);
-  }, 600_000);
-
-  afterAll(async () => {
-    await peers.stopAll();
-    await net?.close();
-  });
+  const suite = daemonSuite(DAEMONS, { externalOrgs: [fuzzer], meshMs: 300_000, setupMs: 600_000 });
 
   it('cannot crash, poison or freeze honest nodes with mutated messages', { timeout: 600_000 }, async () => {
     const random = prng(SEED);
-    const dir = net.prepared('water').dir;
-    const { networkId } = networkOf(dir);
-    const topics = replicationTopics(networkId);
-    const water = daemonPeer(net.prepared('water').nodeKey);
-    const gas = daemonPeer(net.prepared('gas').nodeKey);
+    const { net, peers } = suite;
+    const { dir, networkId, topics } = suite.view();
+    const water = suite.peerOf('water');
+    const gas = suite.peerOf('gas');
     const acks: Ack[] = [...(await net.append('water', 2)), ...(await net.append('gas', 2))];
     const log = new MemberLog(fuzzer, networkId);
     const valid = log.append([log.appointment(), ...log.records(2)]);
     const next = log.cut(log.records(1)).block;
 
     const host = await peers.join(dir, fuzzer.seed, net.addrs());
-    await eventually('the fuzzer connected to both daemons', async () => {
-      for (const org of DAEMONS)
-        if (!(await net.peers(org)).some((p) => p.org === 'fuzzer')) return `${org} does not see the fuzzer`;
-      return undefined;
-    });
+    await eventually('the fuzzer connected to both daemons', () => suite.connected('fuzzer'));
 
     // ---- request/response: mutated requests, well framed, at water -----------------------------
     const waterSize = (await net.status('water')).orgs.water?.size as number;
@@ -168,7 +111,11 @@ describe('a fuzzing member', () => {
     const outcomes = new Map<string, number>();
     for (const [protocol, request] of requests)
       for (let i = 0; i < PER_PROTOCOL; i++) {
-        const outcome = await send(host, water, protocol, dataFrame(mutate(request, random)));
+        // Well framed (one DATA frame), whatever the mutation left of the request inside it.
+        const outcome = await exchange(host, water, protocol, [frame(0x00, mutate(request, random))], {
+          timeoutMs: 20_000,
+          maxFrameBytes: 4 * 1024 * 1024,
+        });
         const key = `${protocol} ${outcome}`;
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       }
@@ -236,14 +183,7 @@ describe('a fuzzing member', () => {
     await peers.stop(host);
     acks.push(...(await net.append('water', 2)), ...(await net.append('gas', 2)));
     await eventually('water and gas converge', () => net.converged(DAEMONS));
-    for (const org of DAEMONS) {
-      const ids = new Set(await net.entryIds(org));
-      for (const ack of acks) expect(ids.has(ack.id), `${org} holds ${ack.org}/${ack.index}`).toBe(true);
-    }
-    for (const org of DAEMONS) await net.stop(org);
-    for (const org of DAEMONS) {
-      const result = await cliAsync(['verify', '--data-dir', net.prepared(org).dir, '--json']);
-      expect(result.status, result.stdout + result.stderr).toBe(0);
-    }
+    await expectEveryAckHeld(net, DAEMONS, acks);
+    await stopAndVerify(net, DAEMONS);
   });
 });

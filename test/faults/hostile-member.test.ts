@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type BlockHeader,
   concatBytes,
@@ -54,19 +54,18 @@ import {
   encodeHeadsRequest,
   encodeHeadsResponse,
   encodeSyncFrame,
-  FrameStream,
   HEADS_PROTOCOL,
   type Host,
   type PeerId,
-  replicationTopics,
   requestAll,
   SYNC_PROTOCOL,
   serveRequests,
 } from '../../packages/net/src/index.ts';
-import { cliAsync, networkOf } from '../../scripts/lib/node-process.ts';
-import { type EntryJson, eventually, TestNetwork } from '../helpers/network.ts';
+import { daemonSuite, stopAndVerify } from '../helpers/daemon-suite.ts';
+import { type EntryJson, eventually, type TestNetwork } from '../helpers/network.ts';
 import { MemberLog, memberKey } from '../helpers/org-log.ts';
-import { daemonPeer, subscribed, TestPeers } from '../helpers/peer.ts';
+import { subscribed } from '../helpers/peer.ts';
+import { exchange, frame, varint } from '../helpers/raw-stream.ts';
 
 const DAEMONS = ['water', 'gas'];
 const mallory = memberKey('mallory');
@@ -74,49 +73,6 @@ const GOSSIP_JUNK_KINDS = 11;
 const hostiles = Array.from({ length: GOSSIP_JUNK_KINDS }, (_, i) => memberKey(`hostile-${i + 1}`));
 /** gossipsub's default graylist threshold: below it a peer's messages are ignored unread. */
 const GRAYLIST = -80;
-
-let net: TestNetwork;
-const peers = new TestPeers();
-
-function varint(value: number): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
-}
-
-/** A frame as frame-stream.ts writes it: varint(length) ‖ type ‖ payload. */
-function frame(type: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
-  return concatBytes(varint(payload.byteLength + 1), Uint8Array.of(type), payload);
-}
-
-/**
- * Opens `protocol` on `peer`, writes `chunks` as they are, half-closes, and reports the answer:
- * `error:<code>` (an ERROR frame), `end`, `data`, or `closed` (reset or ended without a frame).
- */
-async function raw(host: Host, peer: PeerId, protocol: string, chunks: Uint8Array[]): Promise<string> {
-  const stream = await host.node.dialProtocol(peer, protocol);
-  const reader = new FrameStream(stream);
-  const signal = AbortSignal.timeout(15_000);
-  try {
-    for (const chunk of chunks) if (!stream.send(chunk)) await stream.onDrain({ signal });
-    await stream.close({ signal });
-  } catch {
-    // The daemon may hang up while we still write (an oversized frame): judge by what it sent.
-  }
-  try {
-    const reply = await reader.read(signal);
-    return reply.type === 'error' ? `error:${reply.code}` : reply.type;
-  } catch {
-    return 'closed';
-  } finally {
-    stream.abort(new Error('done'));
-  }
-}
 
 /** A cosignature line with `witness`'s name and real key id, and a signature that is not its. */
 function forgedCosignature(witness: string, key: Uint8Array): NoteSignature {
@@ -129,40 +85,30 @@ function forgedCosignature(witness: string, key: Uint8Array): NoteSignature {
   };
 }
 
-async function scoreOf(holder: string, peer: PeerId): Promise<number | undefined> {
+async function scoreOf(net: TestNetwork, holder: string, peer: PeerId): Promise<number | undefined> {
   return (await net.peers(holder)).find((p) => p.peerId === peer.toString())?.score;
 }
 
 describe('a hostile member', () => {
-  beforeAll(async () => {
-    net = await TestNetwork.prepare(DAEMONS, { externalOrgs: [mallory, ...hostiles] });
-    await net.startAll(DAEMONS);
-    await eventually('water and gas connected', () => net.meshed(DAEMONS), 300_000);
-  }, 600_000);
-
-  afterAll(async () => {
-    await peers.stopAll();
-    await net?.close();
+  const suite = daemonSuite(DAEMONS, {
+    externalOrgs: [mallory, ...hostiles],
+    meshMs: 300_000,
+    setupMs: 600_000,
   });
 
   it('cannot crash, poison or freeze honest nodes, and loses its score', { timeout: 600_000 }, async () => {
-    const dir = net.prepared('water').dir;
-    const { genesis, networkId } = networkOf(dir);
-    const topics = replicationTopics(networkId);
+    const { net, peers } = suite;
+    const { dir, genesis, networkId, topics } = suite.view();
     const keyOf = (org: string) => genesis.orgs.find((o) => o.id === org)?.nodeKey as Uint8Array;
-    const water = daemonPeer(net.prepared('water').nodeKey);
-    const gas = daemonPeer(net.prepared('gas').nodeKey);
+    const water = suite.peerOf('water');
+    const gas = suite.peerOf('gas');
     const log = new MemberLog(mallory, networkId);
     const m1 = log.append([log.appointment(), ...log.records(2)]);
     const m2 = log.append(log.records(2));
     const m3 = log.cut(log.records(1)).block;
 
     const host = await peers.join(dir, mallory.seed, net.addrs());
-    await eventually('mallory connected to both daemons', async () => {
-      for (const org of DAEMONS)
-        if (!(await net.peers(org)).some((p) => p.org === 'mallory')) return `${org} does not see mallory`;
-      return undefined;
-    });
+    await eventually('mallory connected to both daemons', () => suite.connected('mallory'));
 
     // ---- request/response junk, at water --------------------------------------------------------
     const junk: Record<string, Uint8Array[]> = {
@@ -180,7 +126,7 @@ describe('a hostile member', () => {
     const outcomes: string[] = [];
     for (const protocol of [HEADS_PROTOCOL, SYNC_PROTOCOL, COSIGNATURES_PROTOCOL, BLOB_PROTOCOL])
       for (const [what, chunks] of Object.entries(junk)) {
-        const outcome = await raw(host, water, protocol, chunks);
+        const outcome = await exchange(host, water, protocol, chunks, { timeoutMs: 15_000 });
         outcomes.push(`${protocol} ${what}: ${outcome}`);
         // Never a DATA frame or a normal end: junk gets an error frame or a hang-up.
         expect(outcome, `${protocol} ${what}`).toMatch(/^(error:NET_[A-Z_]+|closed)$/);
@@ -200,7 +146,7 @@ describe('a hostile member', () => {
     ) as BlockHeader;
     expect(waterHead.org).toBe('water');
     await eventually('water scores mallory below 0 for the request junk', async () => {
-      const score = await scoreOf('water', host.peerId);
+      const score = await scoreOf(net, 'water', host.peerId);
       return score !== undefined && score < 0 ? undefined : `score ${score}`;
     });
 
@@ -304,7 +250,7 @@ describe('a hostile member', () => {
     await eventually('every junk gossip rejected (its sender scored below 0) by both daemons', async () => {
       for (const org of DAEMONS)
         for (const [i, [what]] of gossip.entries()) {
-          const score = await scoreOf(org, (senders[i] as Host).peerId);
+          const score = await scoreOf(net, org, (senders[i] as Host).peerId);
           if (score === undefined || score >= 0) return `${org} scores the sender of ${what} ${score}`;
         }
       return undefined;
@@ -391,13 +337,11 @@ describe('a hostile member', () => {
     );
     for (const org of DAEMONS)
       console.log(
-        `sync requests from ${org} to mallory:\n  ${(served.get(daemonPeer(net.prepared(org).nodeKey).toString()) ?? []).join('\n  ')}`,
+        `sync requests from ${org} to mallory:\n  ${(served.get(suite.peerOf(org).toString()) ?? []).join('\n  ')}`,
       );
     // Whichever daemon held mallory's log first took it from mallory, after every lie; the other
     // may have taken it from its honest peer meanwhile.
-    const told = DAEMONS.map(
-      (org) => served.get(daemonPeer(net.prepared(org).nodeKey).toString())?.length ?? 0,
-    );
+    const told = DAEMONS.map((org) => served.get(suite.peerOf(org).toString())?.length ?? 0);
     expect(Math.max(...told)).toBeGreaterThan(lies.length);
 
     // ---- what the honest nodes hold ---------------------------------------------------------------
@@ -410,7 +354,7 @@ describe('a hostile member', () => {
       for (const hostile of hostiles) expect(s.orgs[hostile.id]?.size).toBe(0);
       expect(await net.fraudProofs(org)).toEqual([]);
       await eventually(`${org} graylists mallory`, async () => {
-        const score = await scoreOf(org, host.peerId);
+        const score = await scoreOf(net, org, host.peerId);
         return score !== undefined && score < GRAYLIST ? undefined : `score ${score}`;
       });
       // Mallory's blocks are stored with the org's own signature line only: the forged
@@ -453,10 +397,6 @@ describe('a hostile member', () => {
     await net.append('gas', 1);
     await eventually('water and gas converge', () => net.converged(DAEMONS, DAEMONS), 300_000);
     await peers.stop(host);
-    for (const org of DAEMONS) await net.stop(org);
-    for (const org of DAEMONS) {
-      const result = await cliAsync(['verify', '--data-dir', net.prepared(org).dir, '--json']);
-      expect(result.status, result.stdout + result.stderr).toBe(0);
-    }
+    await stopAndVerify(net, DAEMONS);
   });
 });

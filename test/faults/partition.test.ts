@@ -13,39 +13,33 @@
  * on the entry's own side travel to the far side with the synced blocks and the heads). Finally
  * every store verifies clean (`liuhen-node verify`).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliAsync } from '../../scripts/lib/node-process.ts';
-import { type Ack, type EntryJson, eventually, TestNetwork } from '../helpers/network.ts';
+import { describe, expect, it } from 'vitest';
+import { daemonSuite, stopAndVerify } from '../helpers/daemon-suite.ts';
+import { type Ack, type EntryJson, eventually } from '../helpers/network.ts';
 
 const LEFT = ['water', 'gas'];
 const RIGHT = ['power', 'sewer', 'archive'];
 const ORGS = [...LEFT, ...RIGHT];
 
-let net: TestNetwork;
 const acks: Ack[] = [];
+const suite = daemonSuite(ORGS, { meshMs: 300_000, setupMs: 600_000 });
 
 /** Restarts `orgs` with `denyPeers`, every node of the network in their bootstrap lists. */
 async function restart(orgs: string[], denyPeers: string[]): Promise<void> {
+  const { net } = suite;
   await Promise.all(orgs.map((org) => net.stop(org)));
   await net.startAll(orgs, { p2p: { denyPeers } });
 }
 
 async function appendOn(orgs: string[], n: number): Promise<void> {
-  for (const batch of await Promise.all(orgs.map((org) => net.append(org, n)))) acks.push(...batch);
+  for (const batch of await Promise.all(orgs.map((org) => suite.net.append(org, n)))) acks.push(...batch);
 }
 
 describe('partition and heal between five node processes', () => {
-  beforeAll(async () => {
-    net = await TestNetwork.prepare(ORGS);
-    await net.startAll(ORGS);
-    await eventually('a full mesh of five', () => net.meshed(ORGS), 300_000);
-  }, 600_000);
-
-  afterAll(() => net?.close());
-
   it('splits 2/3, both sides append, and after the heal both sides converge with no duplicates and no losses', {
     timeout: 900_000,
   }, async () => {
+    const { net } = suite;
     const t0 = Date.now();
     const phases: string[] = [];
     const phase = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -118,10 +112,6 @@ describe('partition and heal between five node processes', () => {
     console.log(`partition and heal, ${acks.length} entries: ${phases.join(', ')}`);
 
     // Every store verifies clean, entry by entry.
-    for (const org of ORGS) await net.stop(org);
-    for (const org of ORGS) {
-      const result = await cliAsync(['verify', '--data-dir', net.prepared(org).dir, '--json']);
-      expect(result.status, `${org}: ${result.stdout}${result.stderr}`).toBe(0);
-    }
+    await stopAndVerify(net, ORGS);
   });
 });

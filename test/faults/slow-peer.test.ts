@@ -30,7 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildEntry, sha256, signEntry, toHex } from '../../packages/core/src/index.ts';
 import {
   decodeSyncFrame,
@@ -39,15 +39,15 @@ import {
   FrameStream,
   type Host,
   MAX_SYNC_FRAME_BYTES,
-  replicationTopics,
+  type PeerId,
   SYNC_PROTOCOL,
   SYNC_STREAMS_PER_PEER,
   WRITE_HIGH_WATER_BYTES,
 } from '../../packages/net/src/index.ts';
-import { cliAsync, networkOf } from '../../scripts/lib/node-process.ts';
-import { type Ack, eventually, TestNetwork } from '../helpers/network.ts';
+import { daemonSuite, expectEveryAckHeld, stopAndVerify } from '../helpers/daemon-suite.ts';
+import { type Ack, eventually } from '../helpers/network.ts';
 import { MemberLog, memberKey } from '../helpers/org-log.ts';
-import { daemonPeer, subscribed, TestPeers } from '../helpers/peer.ts';
+import { subscribed } from '../helpers/peer.ts';
 
 const DAEMONS = ['water', 'gas'];
 const bulk = memberKey('bulk');
@@ -89,9 +89,6 @@ const MEASURED: NodeJS.ProcessEnv = {
   MALLOC_MMAP_THRESHOLD_: String(32 * 1024),
   MALLOC_TRIM_THRESHOLD_: String(128 * 1024),
 };
-
-let net: TestNetwork;
-const peers = new TestPeers();
 
 /** `n` entries of bulk, each carrying ~48 KB of incompressible bytes (schemas are not judged for another org). */
 function bigRecords(log: MemberLog, n: number, from: number): Uint8Array[] {
@@ -177,11 +174,7 @@ async function readFrame(s: SlowStream): Promise<boolean> {
 }
 
 /** Opens a sync request for `bulk`'s log at `target` and counts the bytes that arrive on it. */
-async function openSync(
-  host: Host,
-  target: ReturnType<typeof daemonPeer>,
-  toSize: number,
-): Promise<SlowStream> {
+async function openSync(host: Host, target: PeerId, toSize: number): Promise<SlowStream> {
   const stream = await host.node.dialProtocol(target, SYNC_PROTOCOL);
   const slow: SlowStream = { frames: new FrameStream(stream, MAX_SYNC_FRAME_BYTES), received: 0, ids: [] };
   stream.addEventListener('message', (evt) => {
@@ -193,24 +186,20 @@ async function openSync(
 }
 
 describe('a slow peer', () => {
-  beforeAll(async () => {
-    net = await TestNetwork.prepare(DAEMONS, { externalOrgs: READERS });
-    await net.startAll(DAEMONS, { env: MEASURED });
-    await eventually('water and gas connected', () => net.meshed(DAEMONS), 300_000);
-  }, 600_000);
-
-  afterAll(async () => {
-    await peers.stopAll();
-    await net?.close();
-    rmSync(GC_REPORT, { force: true });
+  const suite = daemonSuite(DAEMONS, {
+    externalOrgs: READERS,
+    env: () => MEASURED,
+    meshMs: 300_000,
+    setupMs: 600_000,
   });
 
+  afterAll(() => rmSync(GC_REPORT, { force: true }));
+
   it('cannot make a daemon buffer without bound, nor hold up replication', { timeout: 600_000 }, async () => {
-    const dir = net.prepared('water').dir;
-    const { networkId } = networkOf(dir);
-    const topics = replicationTopics(networkId);
-    const water = daemonPeer(net.prepared('water').nodeKey);
-    const gas = daemonPeer(net.prepared('gas').nodeKey);
+    const { net, peers } = suite;
+    const { dir, networkId, topics } = suite.view();
+    const water = suite.peerOf('water');
+    const gas = suite.peerOf('gas');
     const acks: Ack[] = [...(await net.append('water', 3)), ...(await net.append('gas', 3))];
 
     // Bulk's log, gossiped block by block until both daemons hold it.
@@ -309,15 +298,8 @@ describe('a slow peer', () => {
     // Nothing acknowledged lost, and both stores verify clean.
     await eventually('water and gas converge', () => net.converged(DAEMONS));
     for (const org of DAEMONS) expect((await net.status(org)).orgs.bulk?.size).toBe(size);
-    for (const org of DAEMONS) {
-      const ids = new Set(await net.entryIds(org));
-      for (const ack of acks) expect(ids.has(ack.id), `${org} holds ${ack.org}/${ack.index}`).toBe(true);
-    }
+    await expectEveryAckHeld(net, DAEMONS, acks);
     await peers.stopAll();
-    for (const org of DAEMONS) await net.stop(org);
-    for (const org of DAEMONS) {
-      const result = await cliAsync(['verify', '--data-dir', net.prepared(org).dir, '--json']);
-      expect(result.status, result.stdout + result.stderr).toBe(0);
-    }
+    await stopAndVerify(net, DAEMONS);
   });
 });

@@ -8,7 +8,6 @@
  * As in helpers/network.ts, nothing here asserts timing: state is polled with generous deadlines.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../packages/core/src/index.ts';
@@ -24,20 +23,9 @@ import {
   startNetworkNode,
   stopAll,
 } from '../../scripts/lib/node-process.ts';
-import type { Ack, PeerJson, Status } from './network.ts';
+import { type Ack, everyoneConnected, freePort, type PeerJson, type Status } from './network.ts';
 import type { MemberKey } from './org-log.ts';
 import { jointRecord, laneSegment } from './records.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function creditCode(n: number): string {
   const first17 = `91440300MA5F${String(n + 10).padStart(5, '0')}`;
@@ -303,13 +291,8 @@ export class GovernedNetwork {
   }
 
   /** Undefined once every org in `orgs` sees each other one as a connected peer. */
-  async meshed(orgs: string[]): Promise<string | undefined> {
-    for (const org of orgs) {
-      const peers = (await this.peers(org)).map((p) => p.org ?? '?');
-      const missing = orgs.filter((o) => o !== org && !peers.includes(o));
-      if (missing.length > 0) return `${org} does not see ${missing.join(', ')}`;
-    }
-    return undefined;
+  meshed(orgs: string[]): Promise<string | undefined> {
+    return everyoneConnected(orgs, (org) => this.peers(org));
   }
 
   /** Undefined once every running node holds each of `orgs` as that org's own node reports it. */

@@ -73,7 +73,7 @@ export interface FraudProofJson {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A TCP port free on 127.0.0.1 right now (the kernel's choice). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -103,6 +103,19 @@ export async function eventually(
     await sleep(intervalMs);
   }
   throw new Error(`${what} did not happen in ${ms} ms: ${reason}`);
+}
+
+/** Undefined once every org in `orgs` lists every other one among its connected `peers`. */
+export async function everyoneConnected(
+  orgs: string[],
+  peers: (org: string) => Promise<PeerJson[]>,
+): Promise<string | undefined> {
+  for (const org of orgs) {
+    const connected = (await peers(org)).map((p) => p.org ?? '?');
+    const missing = orgs.filter((o) => o !== org && !connected.includes(o));
+    if (missing.length > 0) return `${org} does not see ${missing.join(', ')}`;
+  }
+  return undefined;
 }
 
 export class TestNetwork {
@@ -240,13 +253,8 @@ export class TestNetwork {
   }
 
   /** Undefined once every org in `orgs` sees every other one as a connected peer. */
-  async meshed(orgs: string[]): Promise<string | undefined> {
-    for (const org of orgs) {
-      const peers = (await this.peers(org)).map((p) => p.org ?? '?');
-      const missing = orgs.filter((o) => o !== org && !peers.includes(o));
-      if (missing.length > 0) return `${org} does not see ${missing.join(', ')}`;
-    }
-    return undefined;
+  meshed(orgs: string[]): Promise<string | undefined> {
+    return everyoneConnected(orgs, (org) => this.peers(org));
   }
 
   /**

@@ -9,33 +9,32 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BLOB_PROTOCOL, decodeBlobRequest, serveRequests } from '../packages/net/src/index.ts';
 import { paths } from '../packages/node/src/index.ts';
 import { api } from '../scripts/lib/node-process.ts';
+import { daemonSuite } from './helpers/daemon-suite.ts';
 import { request } from './helpers/http.ts';
-import { eventually, TestNetwork } from './helpers/network.ts';
+import { eventually } from './helpers/network.ts';
 import { memberKey } from './helpers/org-log.ts';
-import { TestPeers } from './helpers/peer.ts';
 import { jointRecord, laneSegment } from './helpers/records.ts';
 
 const DAEMONS = ['water', 'gas'];
 const mallory = memberKey('mallory');
 
-let net: TestNetwork;
-const peers = new TestPeers();
+const suite = daemonSuite(DAEMONS, { externalOrgs: [mallory], setupMs: 120_000 });
 
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Where `org`'s daemon keeps a blob (the BlobStore layout). */
 function blobFile(org: string, sha256: string): string {
-  return join(paths(net.prepared(org).dir).blobs, sha256.slice(0, 2), sha256);
+  return join(paths(suite.net.prepared(org).dir).blobs, sha256.slice(0, 2), sha256);
 }
 
 async function upload(org: string, bytes: Uint8Array): Promise<string> {
-  const up = await request<{ sha256: string; size: number }>(net.node(org).url, '/v1/blobs', {
+  const up = await request<{ sha256: string; size: number }>(suite.net.node(org).url, '/v1/blobs', {
     method: 'POST',
-    token: net.token(org),
+    token: suite.net.token(org),
     contentType: 'application/octet-stream',
     body: bytes,
   });
@@ -45,33 +44,22 @@ async function upload(org: string, bytes: Uint8Array): Promise<string> {
 }
 
 async function download(org: string, sha256: string): Promise<{ status: number; bytes: Uint8Array }> {
-  const down = await request(net.node(org).url, `/v1/blobs/${sha256}`, { token: net.token(org) });
+  const down = await request(suite.net.node(org).url, `/v1/blobs/${sha256}`, { token: suite.net.token(org) });
   return { status: down.status, bytes: down.bytes };
 }
 
 async function scoreOf(holder: string, org: string): Promise<number | undefined> {
-  return (await net.peers(holder)).find((p) => p.org === org)?.score;
+  return (await suite.net.peers(holder)).find((p) => p.org === org)?.score;
 }
 
 describe('attachments between node processes', () => {
-  beforeAll(async () => {
-    net = await TestNetwork.prepare(DAEMONS, { externalOrgs: [mallory] });
-    await net.startAll(DAEMONS);
-    await eventually('water and gas connected', () => net.meshed(DAEMONS));
-  }, 120_000);
-
-  afterAll(async () => {
-    await peers.stopAll();
-    await net?.close();
-  });
-
   it('an attachment uploaded on one node becomes fetchable on another', { timeout: 120_000 }, async () => {
     // Referenced by an entry: gas fetches it when it replicates the entry, before anyone asks.
     const photo = new Uint8Array(randomBytes(300 * 1024));
     const photoHash = await upload('water', photo);
     const { status, json } = await api<{ index: number }>(
-      net.node('water').url,
-      net.token('water'),
+      suite.net.node('water').url,
+      suite.net.token('water'),
       'POST',
       '/v1/entries',
       {
@@ -84,7 +72,7 @@ describe('attachments between node processes', () => {
       },
     );
     expect(status).toBe(201);
-    await eventually('gas holds the entry', () => net.converged(DAEMONS));
+    await eventually('gas holds the entry', () => suite.net.converged(DAEMONS));
     await eventually('gas prefetched the attachment', async () =>
       existsSync(blobFile('gas', photoHash)) ? undefined : 'not on disk yet',
     );
@@ -105,16 +93,20 @@ describe('attachments between node processes', () => {
 
     // A hash nobody holds is still a 404, after asking.
     const nowhere = hex(new Uint8Array(randomBytes(16)));
-    const missing = await request<{ error: { code: string } }>(net.node('gas').url, `/v1/blobs/${nowhere}`, {
-      token: net.token('gas'),
-    });
+    const missing = await request<{ error: { code: string } }>(
+      suite.net.node('gas').url,
+      `/v1/blobs/${nowhere}`,
+      {
+        token: suite.net.token('gas'),
+      },
+    );
     expect(missing.status).toBe(404);
     expect(missing.json.error.code).toBe('BLOB_NOT_FOUND');
   });
 
   it('a peer that serves wrong bytes is refused and penalised', { timeout: 120_000 }, async () => {
-    const dir = net.prepared('water').dir;
-    const host = await peers.join(dir, mallory.seed, net.addrs());
+    const dir = suite.net.prepared('water').dir;
+    const host = await suite.peers.join(dir, mallory.seed, suite.net.addrs());
     const asked: string[] = [];
     // Mallory claims every blob, and sends bytes of another hash.
     await serveRequests(host.node, BLOB_PROTOCOL, function* (body) {
@@ -123,14 +115,20 @@ describe('attachments between node processes', () => {
       yield new Uint8Array(randomBytes(100 * 1024));
     });
     await eventually('mallory connected to gas', async () =>
-      (await net.peers('gas')).some((p) => p.org === 'mallory') ? undefined : 'gas does not see mallory',
+      (await suite.net.peers('gas')).some((p) => p.org === 'mallory')
+        ? undefined
+        : 'gas does not see mallory',
     );
     const before = (await scoreOf('gas', 'mallory')) ?? 0;
 
     const wanted = hex(new Uint8Array(randomBytes(32)));
-    const down = await request<{ error: { code: string } }>(net.node('gas').url, `/v1/blobs/${wanted}`, {
-      token: net.token('gas'),
-    });
+    const down = await request<{ error: { code: string } }>(
+      suite.net.node('gas').url,
+      `/v1/blobs/${wanted}`,
+      {
+        token: suite.net.token('gas'),
+      },
+    );
     expect(down.status).toBe(404);
     expect(asked).toContain(wanted);
     expect(existsSync(blobFile('gas', wanted))).toBe(false);

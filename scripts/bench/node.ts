@@ -193,8 +193,9 @@ async function openStoreNode(meta: StoreMeta): Promise<LedgerNode> {
 /**
  * object.trace: LedgerNode.trace (index lookup, envelope reads, each entry decoded and hashed
  * for its id, causal order; reads do not verify signatures again, see stored-entry.ts) of
- * random 100-entry segments, on the large store and on the one a tenth its size. Samples alternate between the two stores, so a change in machine
- * load during the run affects both alike.
+ * random 100-entry segments, on the large store and on the one a tenth its size. Samples
+ * alternate between the two stores, so a change in machine load during the run affects both
+ * alike.
  */
 const traceSuite: Suite = {
   names: ['object.trace.p50', 'object.trace.scaling'],
